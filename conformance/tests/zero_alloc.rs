@@ -1,0 +1,94 @@
+//! Evaluation allocates nothing: a counting global allocator watches every IAM conformance case
+//! on the run-time path. Policies and requests are built before counting starts.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use conformance::{case_files, read_source};
+use tagpolicy_compiler::cases::{case_kind, case_list, read_iam_case, CaseKind};
+use tagpolicy_compiler::parse_json;
+use tagpolicy_runtime::Policy;
+
+struct Counting;
+
+thread_local! {
+    static EVENTS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn bump() {
+    let _ = EVENTS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: delegates to the system allocator; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        bump();
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn events() -> u64 {
+    EVENTS.with(Cell::get)
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let before = events();
+    let v = std::hint::black_box(vec![1u8; 16]);
+    drop(v);
+    assert_eq!(events() - before, 2, "one allocation and one free");
+}
+
+#[test]
+fn runtime_evaluation_allocates_nothing() {
+    let mut checked = 0usize;
+    let mut offenders = Vec::new();
+    for path in case_files() {
+        let source = read_source(&path);
+        let json = parse_json(&source).expect("case file parses");
+        for case in case_list(&source, &json).expect("case list") {
+            if case_kind(case) != Some(CaseKind::Iam) || case.get("grants").is_some() {
+                continue;
+            }
+            let c = read_iam_case(&source, case).expect("case compiles");
+            let allocated = c.request.with_request(|req| {
+                // Warm up once (nothing is lazily initialised, but be fair), then count.
+                std::hint::black_box(c.policy.evaluate(req));
+                let before = events();
+                for _ in 0..3 {
+                    std::hint::black_box(c.policy.evaluate(std::hint::black_box(req)));
+                }
+                events() - before
+            });
+            if allocated != 0 {
+                offenders.push(format!(
+                    "{}: {} ({allocated} events)",
+                    source.name(),
+                    c.name
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 566, "only {checked} cases checked");
+    assert!(
+        offenders.is_empty(),
+        "allocating evaluations:\n{}",
+        offenders.join("\n")
+    );
+}

@@ -1,0 +1,322 @@
+//! `tagpolicy`: check policies, evaluate requests, run case files.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tagpolicy_compiler::cases::{self, Outcome, RequestSpec};
+use tagpolicy_compiler::diag::Diagnostics;
+use tagpolicy_compiler::json::{Json, JsonKind};
+use tagpolicy_compiler::{compile_policies, parse_json, Diagnostic, Errors, RuntimePolicy, Source};
+use tagpolicy_runtime::{Decision, Policy, Timestamp};
+
+/// Tag-based authorization: check policies, decide requests, run policy tests.
+#[derive(Parser, Debug)]
+#[command(name = "tagpolicy", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse, validate and lint policy files; exit 1 if any has an error.
+    Check {
+        /// Policy files (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Decide one request (or a list of requests) against policies evaluated together.
+    Eval {
+        /// Policy files, evaluated together.
+        #[arg(long = "policy", required = true, num_args = 1..)]
+        policies: Vec<PathBuf>,
+        /// A request file: one request object, or a list of them.
+        #[arg(long)]
+        request: PathBuf,
+        /// A grants file (just-in-time access; not supported yet).
+        #[arg(long)]
+        grants: Option<PathBuf>,
+        /// The evaluation time (RFC 3339), overriding the request's `time`.
+        #[arg(long)]
+        at: Option<String>,
+        /// Explain the decision statement by statement (not supported yet).
+        #[arg(long)]
+        explain: bool,
+        /// Print one JSON object per request.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run case files; print each failure; end with `N passed, M failed`.
+    Test {
+        /// Case files (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Prints a line to stdout; a closed pipe (`tagpolicy test … | head`) ends the program quietly.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// Prints a line to stderr, ignoring a closed pipe.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { files } => check(&files),
+        Command::Eval {
+            policies,
+            request,
+            grants,
+            at,
+            explain,
+            json,
+        } => {
+            if grants.is_some() || explain {
+                err!("error: --grants and --explain are not supported by this version yet");
+                return ExitCode::from(2);
+            }
+            eval(&policies, &request, at.as_deref(), json)
+        }
+        Command::Test { files } => test(&files),
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Source, String> {
+    std::fs::read_to_string(path)
+        .map(|text| Source::new(path.display().to_string(), text))
+        .map_err(|e| format!("{}: error: cannot read: {e}", path.display()))
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        err!("{d}");
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut errors = 0usize;
+    let mut warnings = 0usize;
+    for path in files {
+        let source = match read(path) {
+            Ok(s) => s,
+            Err(e) => {
+                err!("{e}");
+                errors += 1;
+                continue;
+            }
+        };
+        let result = parse_json(&source).and_then(|json| compile_policies(&[(&source, &json)]));
+        match result {
+            Ok(compiled) => {
+                print_diagnostics(&compiled.warnings);
+                warnings += compiled.warnings.len();
+            }
+            Err(Errors(diags)) => {
+                print_diagnostics(&diags);
+                errors += diags.iter().filter(|d| d.is_error()).count();
+                warnings += diags.iter().filter(|d| !d.is_error()).count();
+            }
+        }
+    }
+    out!(
+        "checked {} file{}: {errors} error{}, {warnings} warning{}",
+        files.len(),
+        plural(files.len()),
+        plural(errors),
+        plural(warnings)
+    );
+    if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -> ExitCode {
+    let at = match at.map(|t| (t, Timestamp::parse_rfc3339(t))) {
+        Some((t, None)) => {
+            err!("error: --at \"{t}\" is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)");
+            return ExitCode::from(2);
+        }
+        Some((_, Some(ts))) => Some(ts),
+        None => None,
+    };
+    let mut sources = Vec::new();
+    for p in policies {
+        match read(p) {
+            Ok(s) => sources.push(s),
+            Err(e) => {
+                err!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let parsed: Result<Vec<Json>, Errors> = sources.iter().map(parse_json).collect();
+    let policy = parsed.and_then(|jsons| {
+        let inputs: Vec<(&Source, &Json)> = sources.iter().zip(&jsons).collect();
+        compile_policies(&inputs)
+    });
+    let policy = match policy {
+        Ok(c) => {
+            print_diagnostics(&c.warnings);
+            RuntimePolicy::new(c.ir)
+        }
+        Err(Errors(diags)) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    let req_source = match read(request) {
+        Ok(s) => s,
+        Err(e) => {
+            err!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let requests = match read_requests(&req_source) {
+        Ok(r) => r,
+        Err(Errors(diags)) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    for mut spec in requests {
+        if at.is_some() {
+            spec.time = at;
+        }
+        let decision = spec.with_request(|r| policy.evaluate(r));
+        if json {
+            out!("{}", decision_json(&policy, &spec, &decision));
+        } else {
+            out!(
+                "{:<5} {} on {}: {}",
+                decision.as_str(),
+                spec.action,
+                spec.resource,
+                explain_short(&policy, &decision)
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn read_requests(source: &Source) -> Result<Vec<RequestSpec>, Errors> {
+    let json = parse_json(source)?;
+    let items: Vec<&Json> = match &json.kind {
+        JsonKind::Array(items) => items.iter().collect(),
+        _ => vec![&json],
+    };
+    let mut diags = Diagnostics::new(source);
+    let specs: Vec<Option<RequestSpec>> = items
+        .iter()
+        .map(|j| RequestSpec::from_json(j, &mut diags))
+        .collect();
+    if diags.has_errors() {
+        return Err(Errors(diags.into_vec()));
+    }
+    Ok(specs.into_iter().flatten().collect())
+}
+
+fn statement_label(policy: &RuntimePolicy, decision: &Decision<'_>) -> Option<String> {
+    let s = decision.statement()?;
+    let file = policy
+        .ir()
+        .policies
+        .get(s.policy as usize)
+        .map_or("?", |p| p.source.as_str());
+    Some(match s.sid {
+        Some(sid) => format!("{file} statement {} (Sid \"{sid}\")", s.statement),
+        None => format!("{file} statement {}", s.statement),
+    })
+}
+
+fn explain_short(policy: &RuntimePolicy, decision: &Decision<'_>) -> String {
+    match (decision, statement_label(policy, decision)) {
+        (Decision::Allow(_), Some(l)) => format!("allowed by {l}"),
+        (Decision::Deny(_), Some(l)) => format!("explicitly denied by {l}"),
+        _ => "implicitly denied: no statement applies".to_string(),
+    }
+}
+
+fn decision_json(policy: &RuntimePolicy, spec: &RequestSpec, decision: &Decision<'_>) -> String {
+    let statement = decision.statement().map(|s| {
+        serde_json::json!({
+            "policy": s.policy,
+            "file": policy.ir().policies.get(s.policy as usize).map(|p| p.source.clone()),
+            "statement": s.statement,
+            "sid": s.sid,
+        })
+    });
+    serde_json::json!({
+        "action": spec.action,
+        "resource": spec.resource,
+        "decision": decision.as_str(),
+        "explicit_deny": matches!(decision, Decision::Deny(_)),
+        "statement": statement,
+    })
+    .to_string()
+}
+
+fn test(files: &[PathBuf]) -> ExitCode {
+    let mut passed = 0usize;
+    let mut failed = 0usize;
+    for path in files {
+        let source = match read(path) {
+            Ok(s) => s,
+            Err(e) => {
+                err!("{e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let results = match cases::run_file(source.name(), source.text()) {
+            Ok(r) => r,
+            Err(e) => {
+                err!("{e}");
+                failed += 1;
+                continue;
+            }
+        };
+        for r in results {
+            let why = match &r.outcome {
+                Outcome::Passed => {
+                    passed += 1;
+                    continue;
+                }
+                Outcome::Failed { expected, got } => format!("expected {expected}, got {got}"),
+                Outcome::Error(e) => format!("error:\n{e}"),
+                Outcome::Unsupported(why) => format!("not run: {why}"),
+            };
+            failed += 1;
+            out!("FAIL {}:{}: {}: {why}", source.name(), r.line, r.name);
+        }
+    }
+    out!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,67 @@
+//! Decisions and the statements that make them.
+
+/// The effect of a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// The statement allows.
+    Allow,
+    /// The statement denies; an applicable Deny wins over every Allow.
+    Deny,
+}
+
+/// Which statement decided: its policy's position in the set, its own position in the policy and
+/// its `Sid`, if it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StatementRef<'p> {
+    /// Index of the policy in the policy set (0-based).
+    pub policy: u32,
+    /// Index of the statement in its policy (0-based).
+    pub statement: u32,
+    /// The statement's `Sid`.
+    pub sid: Option<&'p str>,
+}
+
+/// The answer to a request.
+///
+/// When several statements apply, an explicit Deny names the first applicable Deny statement and
+/// an Allow names the first applicable Allow statement, in (policy, statement) order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision<'p> {
+    /// Some statement allows and none denies.
+    Allow(StatementRef<'p>),
+    /// An applicable Deny statement.
+    Deny(StatementRef<'p>),
+    /// No statement applies.
+    ImplicitDeny,
+}
+
+impl<'p> Decision<'p> {
+    /// Whether the request is allowed.
+    pub const fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow(_))
+    }
+
+    /// The deciding statement, if a statement decided.
+    pub const fn statement(&self) -> Option<StatementRef<'p>> {
+        match *self {
+            Decision::Allow(s) | Decision::Deny(s) => Some(s),
+            Decision::ImplicitDeny => None,
+        }
+    }
+
+    /// `"Allow"` or `"Deny"`.
+    pub const fn as_str(&self) -> &'static str {
+        if self.is_allowed() {
+            "Allow"
+        } else {
+            "Deny"
+        }
+    }
+}
+
+/// A set of policies that decides requests: implemented by compiled policies and by policies
+/// loaded at run time. Evaluation allocates nothing.
+pub trait Policy {
+    /// Decides a request.
+    fn evaluate<'s>(&'s self, request: &crate::request::Request<'_>) -> Decision<'s>;
+}

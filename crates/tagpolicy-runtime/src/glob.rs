@@ -1,0 +1,731 @@
+//! IAM wildcard matching (`Action`, `Resource`, `StringLike`, `ArnLike`).
+//!
+//! `*` matches any run of characters, including the empty run, `/` and `:`; `?` matches exactly one
+//! character, i.e. one Unicode scalar value (a whole UTF-8 sequence, never one byte of it). Every
+//! other character is literal; there is no escape character (IAM spells a literal `*` as the policy
+//! variable `${*}`, which the compiler turns into [`Piece::Text`]).
+//!
+//! The matcher is the greedy "remember the last star" algorithm: it never backtracks further than the
+//! last `*` it passed, so its worst case is `O(len(pattern) × len(input))` and, for a fixed pattern,
+//! linear in the input. Patterns such as `*a*a*a*a*b` cannot make it explode. It allocates nothing and
+//! never panics.
+//!
+//! ```
+//! use tagpolicy_runtime::glob::{self, Case, Piece};
+//!
+//! assert!(glob::matches("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b.txt"));
+//! assert!(glob::matches_ascii_case_insensitive("s3:Get*", "S3:GETOBJECT"));
+//! assert!(glob::matches("caf?", "café"));
+//!
+//! // A pattern assembled from literal policy text and a substituted variable value: the value's
+//! // '*' is literal text, not a wildcard.
+//! let pieces = [Piece::Text("home/"), Piece::Text("a*b"), Piece::Text("/"), Piece::Star];
+//! assert!(glob::matches_pieces(&pieces, "home/a*b/notes.txt", Case::Sensitive));
+//! assert!(!glob::matches_pieces(&pieces, "home/axxb/notes.txt", Case::Sensitive));
+//! ```
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+/// One element of a glob pattern whose text may come from several sources (literal text of the policy,
+/// values of policy variables substituted at run time): text is always literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Literal text; `*` and `?` inside it are ordinary characters. Adjacent `Text` pieces behave
+    /// exactly like their concatenation; an empty `Text` matches the empty string.
+    Text(&'a str),
+    /// `*`: any run of characters, possibly empty. Consecutive stars behave like one.
+    Star,
+    /// `?`: exactly one character (one Unicode scalar value).
+    AnyChar,
+}
+
+/// Case handling of a match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Case {
+    /// Characters must be identical (resources, ARNs, `StringLike` values).
+    Sensitive,
+    /// ASCII letters compare case-insensitively (action names); other characters must be identical.
+    AsciiInsensitive,
+}
+
+/// Does `input` match the IAM wildcard `pattern`, case-sensitively?
+///
+/// `*` and `?` in `pattern` are wildcards; every other character is literal.
+///
+/// ```
+/// use tagpolicy_runtime::glob::matches;
+/// assert!(matches("arn:aws:s3:::test*", "arn:aws:s3:::test"));
+/// assert!(matches("test-?", "test-1"));
+/// assert!(!matches("test-?", "test1"));
+/// assert!(!matches("Bucket", "bucket"));
+/// ```
+pub fn matches(pattern: &str, input: &str) -> bool {
+    run(StrPattern(pattern), input, Case::Sensitive, &mut 0)
+}
+
+/// Like [`matches`], but ASCII letters compare case-insensitively (IAM action names).
+///
+/// ```
+/// use tagpolicy_runtime::glob::matches_ascii_case_insensitive;
+/// assert!(matches_ascii_case_insensitive("iam:*User", "IAM:createuser"));
+/// assert!(!matches_ascii_case_insensitive("iam:*User", "iam:CreateRole"));
+/// ```
+pub fn matches_ascii_case_insensitive(pattern: &str, input: &str) -> bool {
+    run(StrPattern(pattern), input, Case::AsciiInsensitive, &mut 0)
+}
+
+/// Does `input` match the pattern made of `pieces`?
+///
+/// [`Piece::Text`] is always literal (its `*` and `?` are plain characters), [`Piece::Star`] and
+/// [`Piece::AnyChar`] are the wildcards. An empty slice matches only the empty input.
+///
+/// ```
+/// use tagpolicy_runtime::glob::{matches_pieces, Case, Piece};
+/// let p = [Piece::Text("s3:"), Piece::Text("Get"), Piece::Star];
+/// assert!(matches_pieces(&p, "S3:getObject", Case::AsciiInsensitive));
+/// assert!(!matches_pieces(&p, "S3:getObject", Case::Sensitive));
+/// ```
+pub fn matches_pieces(pieces: &[Piece<'_>], input: &str, case: Case) -> bool {
+    run(PieceRange::whole(pieces), input, case, &mut 0)
+}
+
+/// Same as matches_pieces, also returns the number of elementary steps taken (for tests that prove linear time).
+#[doc(hidden)]
+pub fn matches_pieces_counting(pieces: &[Piece<'_>], input: &str, case: Case) -> (bool, u64) {
+    let mut steps = 0;
+    let result = run(PieceRange::whole(pieces), input, case, &mut steps);
+    (result, steps)
+}
+
+/// Splits a pattern string into pieces lazily: an iterator (no allocation) of Piece over a &str, where
+/// '*' -> Star, '?' -> AnyChar, maximal runs of other chars -> Text.
+///
+/// Matching the collected pieces gives the same result as [`matches`] on the string.
+///
+/// ```
+/// use tagpolicy_runtime::glob::{pieces, Piece};
+/// let mut it = pieces("a*?bc");
+/// assert_eq!(it.next(), Some(Piece::Text("a")));
+/// assert_eq!(it.next(), Some(Piece::Star));
+/// assert_eq!(it.next(), Some(Piece::AnyChar));
+/// assert_eq!(it.next(), Some(Piece::Text("bc")));
+/// assert_eq!(it.next(), None);
+/// ```
+pub fn pieces(pattern: &str) -> impl Iterator<Item = Piece<'_>> + Clone {
+    Pieces { rest: pattern }
+}
+
+/// The iterator behind [`pieces`].
+#[derive(Clone, Debug)]
+struct Pieces<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Piece<'a>;
+
+    fn next(&mut self) -> Option<Piece<'a>> {
+        let piece = match self.rest.as_bytes().first()? {
+            b'*' => Piece::Star,
+            b'?' => Piece::AnyChar,
+            _ => {
+                let end = self.rest.find(['*', '?']).unwrap_or(self.rest.len());
+                let (text, rest) = self.rest.split_at_checked(end)?;
+                self.rest = rest;
+                return Some(Piece::Text(text));
+            }
+        };
+        self.rest = self.rest.get(1..).unwrap_or("");
+        Some(piece)
+    }
+}
+
+/// One element of a pattern as the matcher sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Token {
+    Star,
+    AnyChar,
+    Literal(char),
+}
+
+/// A pattern walked with a cursor, without building any buffer.
+pub(crate) trait Pattern: Copy {
+    /// A position in the pattern.
+    type Pos: Copy;
+    /// The position of the first token.
+    fn start(self) -> Self::Pos;
+    /// The token at `pos` and the position after it; `None` at the end of the pattern.
+    fn token_at(self, pos: Self::Pos) -> Option<(Token, Self::Pos)>;
+}
+
+/// A pattern string: `*` and `?` are wildcards. Positions are byte offsets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StrPattern<'a>(pub(crate) &'a str);
+
+impl Pattern for StrPattern<'_> {
+    type Pos = usize;
+
+    fn start(self) -> usize {
+        0
+    }
+
+    fn token_at(self, pos: usize) -> Option<(Token, usize)> {
+        let c = self.0.get(pos..)?.chars().next()?;
+        let next = pos.saturating_add(c.len_utf8());
+        let token = match c {
+            '*' => Token::Star,
+            '?' => Token::AnyChar,
+            c => Token::Literal(c),
+        };
+        Some((token, next))
+    }
+}
+
+/// A sub-range of a piece slice: from a start position up to (excluding) an end position.
+///
+/// Positions are `(piece index, byte offset inside that piece)`; the offset is only meaningful for
+/// [`Piece::Text`]. The end `(i, o)` excludes piece `i` entirely when it is not text, and the text
+/// of piece `i` from byte `o` on when it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PieceRange<'p, 'a> {
+    pieces: &'p [Piece<'a>],
+    start: (usize, usize),
+    end: (usize, usize),
+}
+
+impl<'p, 'a> PieceRange<'p, 'a> {
+    /// All of `pieces`.
+    pub(crate) fn whole(pieces: &'p [Piece<'a>]) -> Self {
+        PieceRange {
+            pieces,
+            start: (0, 0),
+            end: (pieces.len(), 0),
+        }
+    }
+
+    /// The pieces between `start` (inclusive) and `end` (exclusive).
+    pub(crate) fn new(pieces: &'p [Piece<'a>], start: (usize, usize), end: (usize, usize)) -> Self {
+        PieceRange { pieces, start, end }
+    }
+}
+
+impl Pattern for PieceRange<'_, '_> {
+    type Pos = (usize, usize);
+
+    fn start(self) -> (usize, usize) {
+        self.start
+    }
+
+    fn token_at(self, pos: (usize, usize)) -> Option<(Token, (usize, usize))> {
+        let (mut idx, mut off) = pos;
+        loop {
+            if idx > self.end.0 {
+                return None;
+            }
+            let at_end_piece = idx == self.end.0;
+            match self.pieces.get(idx)? {
+                Piece::Star | Piece::AnyChar if at_end_piece => return None,
+                Piece::Star => return Some((Token::Star, (idx.saturating_add(1), 0))),
+                Piece::AnyChar => return Some((Token::AnyChar, (idx.saturating_add(1), 0))),
+                Piece::Text(text) => {
+                    let limit = if at_end_piece {
+                        self.end.1.min(text.len())
+                    } else {
+                        text.len()
+                    };
+                    if let Some(c) = text.get(off..limit).and_then(|rest| rest.chars().next()) {
+                        return Some((Token::Literal(c), (idx, off.saturating_add(c.len_utf8()))));
+                    }
+                    if at_end_piece {
+                        return None;
+                    }
+                    // This text is used up (or empty): go on with the next piece.
+                    idx = idx.saturating_add(1);
+                    off = 0;
+                }
+            }
+        }
+    }
+}
+
+/// The first character of `s` at byte offset `i`, if any.
+fn char_at(s: &str, i: usize) -> Option<char> {
+    s.get(i..).and_then(|rest| rest.chars().next())
+}
+
+fn same_char(pattern: char, input: char, case: Case) -> bool {
+    pattern == input || (case == Case::AsciiInsensitive && pattern.eq_ignore_ascii_case(&input))
+}
+
+/// The greedy "remember the last star" matcher.
+///
+/// On a mismatch it resumes just after the most recent `*`, with that star swallowing one more input
+/// character. Earlier stars never need revisiting: whatever they could absorb, the last star can
+/// absorb too. Each star restart advances the resume point by one character, so the work is at most
+/// `len(pattern)` steps per input character. `steps` counts loop iterations.
+pub(crate) fn run<P: Pattern>(pattern: P, input: &str, case: Case, steps: &mut u64) -> bool {
+    let mut pos = pattern.start();
+    let mut i = 0usize;
+    // (pattern position after the last star, input offset that star's match ends at)
+    let mut last_star: Option<(P::Pos, usize)> = None;
+    loop {
+        *steps = steps.saturating_add(1);
+        let current = char_at(input, i);
+        let advanced = match pattern.token_at(pos) {
+            Some((Token::Star, next)) => {
+                last_star = Some((next, i));
+                pos = next;
+                true
+            }
+            Some((Token::AnyChar, next)) => match current {
+                Some(c) => {
+                    pos = next;
+                    i = i.saturating_add(c.len_utf8());
+                    true
+                }
+                None => false,
+            },
+            Some((Token::Literal(p), next)) => match current {
+                Some(c) if same_char(p, c, case) => {
+                    pos = next;
+                    i = i.saturating_add(c.len_utf8());
+                    true
+                }
+                _ => false,
+            },
+            None => {
+                if current.is_none() {
+                    return true;
+                }
+                false
+            }
+        };
+        if advanced {
+            continue;
+        }
+        // Mismatch: let the last star swallow one more whole character and retry after it.
+        let Some((star_pos, star_end)) = last_star else {
+            return false;
+        };
+        let Some(c) = char_at(input, star_end) else {
+            return false;
+        };
+        let star_end = star_end.saturating_add(c.len_utf8());
+        last_star = Some((star_pos, star_end));
+        pos = star_pos;
+        i = star_end;
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn collect(p: &str) -> Vec<Piece<'_>> {
+        pieces(p).collect()
+    }
+
+    /// Checks `matches` against the piece form of the same pattern, in both case modes.
+    fn check(pattern: &str, input: &str, expected: bool) {
+        assert_eq!(
+            matches(pattern, input),
+            expected,
+            "matches({pattern:?}, {input:?})"
+        );
+        let p = collect(pattern);
+        assert_eq!(
+            matches_pieces(&p, input, Case::Sensitive),
+            expected,
+            "matches_pieces({pattern:?}, {input:?})"
+        );
+    }
+
+    /// Obviously correct exponential reference matcher over chars, for small inputs.
+    fn reference(p: &[char], s: &[char], ci: bool) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some(('*', rest)) => (0..=s.len()).any(|k| reference(rest, &s[k..], ci)),
+            Some(('?', rest)) => !s.is_empty() && reference(rest, &s[1..], ci),
+            Some((c, rest)) => match s.split_first() {
+                Some((d, srest)) => {
+                    (c == d || (ci && c.eq_ignore_ascii_case(d))) && reference(rest, srest, ci)
+                }
+                None => false,
+            },
+        }
+    }
+
+    #[test]
+    fn literal() {
+        check("", "", true);
+        check("", "a", false);
+        check("a", "", false);
+        check("abc", "abc", true);
+        check("abc", "abd", false);
+        check("abc", "ab", false);
+        check("ab", "abc", false);
+        check("Bucket", "bucket", false);
+    }
+
+    #[test]
+    fn star() {
+        check("*", "", true);
+        check("*", "anything at all / : *", true);
+        check("a*", "a", true);
+        check("a*", "abc", true);
+        check("a*", "ba", false);
+        check("*a", "ba", true);
+        check("*a", "ab", false);
+        check("a*c", "abbbc", true);
+        check("a*c", "ac", true);
+        check("a*c", "abcd", false);
+        check("a*b*c", "aXbYc", true);
+        check("a*b*c", "acb", false);
+        check("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b:c", true);
+        check("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket", false);
+        check("arn:aws:s3:::test*", "arn:aws:s3:::test", true);
+        check("arn:aws:s3:::test*", "arn:aws:s3:::test-123", true);
+        check("arn:aws:s3:::test*", "arn:aws:s3:::tset", false);
+        check("arn:*:iam::*", "arn:aws:iam::123:user/x", true);
+    }
+
+    #[test]
+    fn consecutive_stars_are_one_star() {
+        check("**", "", true);
+        check("a***b", "ab", true);
+        check("a***b", "a-x-b", true);
+        check("***", "xyz", true);
+        let p = [
+            Piece::Star,
+            Piece::Star,
+            Piece::Text(""),
+            Piece::Star,
+            Piece::Text("b"),
+        ];
+        assert!(matches_pieces(&p, "aaab", Case::Sensitive));
+        assert!(!matches_pieces(&p, "aaa", Case::Sensitive));
+    }
+
+    #[test]
+    fn any_char() {
+        check("?", "", false);
+        check("?", "a", true);
+        check("?", "ab", false);
+        check("test-?", "test-1", true);
+        check("test-?", "test1", false);
+        check("??", "ab", true);
+        check("a?c", "abc", true);
+        check("a?c", "ac", false);
+        check("*?", "", false);
+        check("*?", "x", true);
+        check("?*?", "x", false);
+        check("?*?", "xy", true);
+    }
+
+    #[test]
+    fn any_char_is_one_unicode_scalar() {
+        check("caf?", "café", true);
+        check("caf??", "café", false);
+        check("?", "é", true);
+        check("?", "😀", true);
+        check("??", "😀", false);
+        check("????", "😀", false);
+        check("?", "e\u{301}", false); // two scalar values
+        check("??", "e\u{301}", true);
+        check("日?語", "日本語", true);
+        check("日??語", "日本語", false);
+    }
+
+    #[test]
+    fn star_retry_advances_over_whole_characters() {
+        // The star must skip é/😀 as whole sequences so '?' never lands inside one.
+        check("*?b", "éb", true);
+        check("*?b", "é😀b", true);
+        check("*?x", "é😀b", false);
+        check("*é", "aéé", true);
+        check("*?é", "😀é", true);
+        check("*??é", "😀é", false);
+        check("*😀?", "a😀😀😀é", true);
+        check("*😀??", "a😀😀é", true);
+        check("*😀???", "a😀😀é", false);
+        check("*?", "😀", true);
+        // Every suffix of a multi-byte text with a leading star.
+        let s = "ab日本語😀é";
+        for (k, _) in s.char_indices() {
+            let pat = std::format!("*{}", &s[k..]);
+            check(&pat, s, true);
+            let pat = std::format!("*?{}", &s[k..]);
+            check(&pat, s, k > 0);
+        }
+    }
+
+    #[test]
+    fn wildcard_characters_in_input_are_plain() {
+        check("a*", "a*", true);
+        check("a?", "a?", true);
+        check("*", "*", true);
+        check("a", "*", false);
+        check("a", "?", false);
+    }
+
+    #[test]
+    fn text_pieces_are_literal() {
+        let p = [Piece::Text("a*b")];
+        assert!(matches_pieces(&p, "a*b", Case::Sensitive));
+        assert!(!matches_pieces(&p, "axb", Case::Sensitive));
+        assert!(!matches_pieces(&p, "ab", Case::Sensitive));
+        let p = [Piece::Text("a?b")];
+        assert!(matches_pieces(&p, "a?b", Case::Sensitive));
+        assert!(!matches_pieces(&p, "axb", Case::Sensitive));
+    }
+
+    #[test]
+    fn adjacent_text_pieces_concatenate() {
+        let p = [
+            Piece::Text("ab"),
+            Piece::Text(""),
+            Piece::Text("c"),
+            Piece::Text("d"),
+        ];
+        assert!(matches_pieces(&p, "abcd", Case::Sensitive));
+        assert!(!matches_pieces(&p, "abc", Case::Sensitive));
+        assert!(!matches_pieces(&p, "abcde", Case::Sensitive));
+        // A split inside a multi-byte sequence is impossible (text is &str), but splitting between
+        // characters of a star-retried suffix must work.
+        let p = [
+            Piece::Star,
+            Piece::Text("ab"),
+            Piece::Text("ab"),
+            Piece::Text("c"),
+        ];
+        assert!(matches_pieces(&p, "abababc", Case::Sensitive));
+        assert!(!matches_pieces(&p, "ababab", Case::Sensitive));
+        let p = [
+            Piece::Star,
+            Piece::Text("é"),
+            Piece::Text(""),
+            Piece::Text("😀"),
+        ];
+        assert!(matches_pieces(&p, "xé😀é😀", Case::Sensitive));
+        assert!(!matches_pieces(&p, "xé😀é", Case::Sensitive));
+        // Only empty pieces: matches only the empty input.
+        let p = [Piece::Text(""), Piece::Text("")];
+        assert!(matches_pieces(&p, "", Case::Sensitive));
+        assert!(!matches_pieces(&p, "a", Case::Sensitive));
+        assert!(matches_pieces(&[], "", Case::Sensitive));
+        assert!(!matches_pieces(&[], "a", Case::Sensitive));
+    }
+
+    #[test]
+    fn case_handling() {
+        assert!(matches_ascii_case_insensitive(
+            "s3:GetObject",
+            "S3:getobject"
+        ));
+        assert!(matches_ascii_case_insensitive("s3:get*", "S3:GetObject"));
+        assert!(matches_ascii_case_insensitive("EC2:*", "ec2:RunInstances"));
+        assert!(!matches_ascii_case_insensitive("s3:Get*", "s3:PutObject"));
+        // Only ASCII folds.
+        assert!(!matches_ascii_case_insensitive("É", "é"));
+        assert!(matches_ascii_case_insensitive("é", "é"));
+        assert!(!matches("s3:GetObject", "S3:getobject"));
+        let p = [Piece::Text("IAM:"), Piece::Star, Piece::Text("user")];
+        assert!(matches_pieces(&p, "iam:CreateUser", Case::AsciiInsensitive));
+        assert!(!matches_pieces(&p, "iam:CreateUser", Case::Sensitive));
+    }
+
+    #[test]
+    fn pieces_iterator() {
+        assert_eq!(collect(""), []);
+        assert_eq!(collect("*"), [Piece::Star]);
+        assert_eq!(collect("?"), [Piece::AnyChar]);
+        assert_eq!(collect("**"), [Piece::Star, Piece::Star]);
+        assert_eq!(
+            collect("arn:aws:s3:::b/*/?x"),
+            [
+                Piece::Text("arn:aws:s3:::b/"),
+                Piece::Star,
+                Piece::Text("/"),
+                Piece::AnyChar,
+                Piece::Text("x"),
+            ]
+        );
+        assert_eq!(
+            collect("日本*語"),
+            [Piece::Text("日本"), Piece::Star, Piece::Text("語")]
+        );
+        let it = pieces("a*b");
+        let again = it.clone();
+        assert_eq!(it.count(), 3);
+        assert_eq!(again.count(), 3);
+    }
+
+    #[test]
+    fn agrees_with_reference_on_random_patterns() {
+        // Deterministic LCG; alphabet mixes ASCII case, separators and multi-byte characters.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let palpha = ['a', 'A', 'b', ':', 'é', '😀', '*', '?', '*', '?'];
+        let salpha = ['a', 'A', 'b', ':', 'é', '😀', '*'];
+        for _ in 0..20_000 {
+            let plen = next(7);
+            let slen = next(8);
+            let p: String = (0..plen)
+                .map(|_| palpha[next(palpha.len() as u64) as usize])
+                .collect();
+            let s: String = (0..slen)
+                .map(|_| salpha[next(salpha.len() as u64) as usize])
+                .collect();
+            let pc: Vec<char> = p.chars().collect();
+            let sc: Vec<char> = s.chars().collect();
+            let want = reference(&pc, &sc, false);
+            let want_ci = reference(&pc, &sc, true);
+            assert_eq!(matches(&p, &s), want, "{p:?} {s:?}");
+            assert_eq!(
+                matches_ascii_case_insensitive(&p, &s),
+                want_ci,
+                "{p:?} {s:?}"
+            );
+            // Same pattern as pieces, with every text piece split at a random char boundary.
+            let mut split: Vec<Piece<'_>> = Vec::new();
+            for piece in pieces(&p) {
+                if let Piece::Text(t) = piece {
+                    let bounds: Vec<usize> = t.char_indices().map(|(k, _)| k).collect();
+                    let at = bounds[next(bounds.len() as u64) as usize];
+                    split.push(Piece::Text(&t[..at]));
+                    split.push(Piece::Text(&t[at..]));
+                } else {
+                    split.push(piece);
+                }
+            }
+            assert_eq!(
+                matches_pieces(&split, &s, Case::Sensitive),
+                want,
+                "{split:?} {s:?}"
+            );
+            assert_eq!(
+                matches_pieces(&split, &s, Case::AsciiInsensitive),
+                want_ci,
+                "{split:?} {s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pathological_pattern_is_linear() {
+        let pattern = collect("*a*a*a*a*a*a*a*a*b");
+        let mut steps = [0u64; 3];
+        for (slot, n) in [1_000usize, 10_000, 100_000].into_iter().enumerate() {
+            let input = "a".repeat(n);
+            let (result, count) = matches_pieces_counting(&pattern, &input, Case::Sensitive);
+            assert!(!result, "n = {n}");
+            assert!(count <= 40 * n as u64, "n = {n}: {count} steps");
+            assert!(!matches("*a*a*a*a*a*a*a*a*b", &input));
+            steps[slot] = count;
+        }
+        assert!(steps[2] <= 12 * steps[1], "steps: {steps:?}");
+        assert!(steps[1] <= 12 * steps[0], "steps: {steps:?}");
+        // And the successful variant.
+        let input = std::format!("{}b", "a".repeat(100_000));
+        let (result, count) = matches_pieces_counting(&pattern, &input, Case::Sensitive);
+        assert!(result);
+        assert!(count <= 4_000_000);
+    }
+
+    #[test]
+    fn other_pathological_shapes_are_bounded() {
+        let n = 100_000usize;
+        let input = "ab".repeat(n / 2);
+        for p in [
+            "*ab*ab*ab*ab*ac",
+            "*?*?*?*?*?*c",
+            "*a?*a?*a?*a?*c",
+            "a*a*a*a*a*a*a*a*a*a*a*a*a*a*c",
+        ] {
+            let (result, count) = matches_pieces_counting(&collect(p), &input, Case::Sensitive);
+            assert!(!result, "{p}");
+            assert!(count <= 40 * n as u64, "{p}: {count}");
+        }
+    }
+
+    #[test]
+    fn hostile_inputs() {
+        let mb = "x".repeat(1 << 20);
+        assert!(matches("*", &mb));
+        assert!(matches("x*x", &mb));
+        assert!(matches("*x", &mb));
+        assert!(!matches("*y", &mb));
+        assert!(!matches("", &mb));
+        assert!(matches(&mb, &mb));
+        assert!(!matches(&mb, ""));
+        assert!(matches("*", ""));
+        let mb_star = std::format!("{mb}*");
+        assert!(matches(&mb_star, &mb));
+        // A 1 MB pattern of stars is one star.
+        let stars = "*".repeat(1 << 20);
+        assert!(matches(&stars, "anything"));
+        assert!(matches(&stars, ""));
+        let qs = "?".repeat(1 << 20);
+        assert!(!matches(&qs, "short"));
+        assert!(matches(&qs, &mb));
+        // Multi-byte megabyte.
+        let emoji = "😀".repeat(1 << 18);
+        assert!(matches("*😀", &emoji));
+        assert!(matches("?*?", &emoji));
+        assert!(!matches("*x", &emoji));
+        // Many empty pieces.
+        let empties = std::vec![Piece::Text(""); 10_000];
+        assert!(matches_pieces(&empties, "", Case::Sensitive));
+        assert!(!matches_pieces(&empties, "a", Case::Sensitive));
+    }
+
+    #[test]
+    fn piece_range_bounds() {
+        let p = [Piece::Text("ab:cd"), Piece::Star, Piece::Text("x:y")];
+        // "ab"
+        let r = PieceRange::new(&p, (0, 0), (0, 2));
+        assert!(run(r, "ab", Case::Sensitive, &mut 0));
+        assert!(!run(r, "ab:", Case::Sensitive, &mut 0));
+        // "cd*x"
+        let r = PieceRange::new(&p, (0, 3), (2, 1));
+        assert!(run(r, "cdQQx", Case::Sensitive, &mut 0));
+        assert!(!run(r, "cdQQx:", Case::Sensitive, &mut 0));
+        // "y"
+        let r = PieceRange::new(&p, (2, 2), (3, 0));
+        assert!(run(r, "y", Case::Sensitive, &mut 0));
+        // empty range
+        let r = PieceRange::new(&p, (0, 2), (0, 2));
+        assert!(run(r, "", Case::Sensitive, &mut 0));
+        assert!(!run(r, ":", Case::Sensitive, &mut 0));
+        // an end that excludes a star
+        let r = PieceRange::new(&p, (0, 3), (1, 0));
+        assert!(run(r, "cd", Case::Sensitive, &mut 0));
+        assert!(!run(r, "cde", Case::Sensitive, &mut 0));
+        // nonsense ranges never panic
+        let r = PieceRange::new(&p, (7, 9), (1, 99));
+        assert!(run(r, "", Case::Sensitive, &mut 0));
+        let r = PieceRange::new(&p, (0, 99), (0, 1));
+        assert!(run(r, "", Case::Sensitive, &mut 0));
+    }
+}

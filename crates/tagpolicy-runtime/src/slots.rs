@@ -1,0 +1,402 @@
+//! Resolving a request's keys to the slots of a policy, once per evaluation.
+//!
+//! A compiled policy numbers every condition key it mentions (case-folded) with a *slot*. Before
+//! conditions run, the request's context entries, tag sets and built-in values are written into a
+//! slot table, so each condition then finds its key's value with one array read. The table lives on
+//! the stack; slots beyond its capacity are found by scanning the request (still no allocation).
+
+use crate::request::{Request, Scalar, Tag, TagFamily, Value};
+use crate::time::Timestamp;
+
+/// A key whose value comes from the request itself rather than from its context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Builtin {
+    /// `aws:CurrentTime`, from the request's time.
+    CurrentTime,
+    /// `aws:EpochTime`, from the request's time, in seconds.
+    EpochTime,
+    /// `aws:TagKeys`, the keys of the request's tags.
+    TagKeys,
+}
+
+impl Builtin {
+    /// The built-in key of a lower-cased key name, if it is one.
+    pub fn of(lower_name: &str) -> Option<Builtin> {
+        match lower_name {
+            "aws:currenttime" => Some(Builtin::CurrentTime),
+            "aws:epochtime" => Some(Builtin::EpochTime),
+            "aws:tagkeys" => Some(Builtin::TagKeys),
+            _ => None,
+        }
+    }
+}
+
+/// What a slot stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyInfo<'k> {
+    /// The key name, lower-cased (`aws:resourcetag/owner`).
+    pub name: &'k str,
+    /// For a tag key: its family and the lower-cased tag key (`owner`).
+    pub tag: Option<(TagFamily, &'k str)>,
+    /// For a built-in key: which.
+    pub builtin: Option<Builtin>,
+}
+
+/// The keys of a policy and their slots. Implemented by the run-time evaluator's table and by
+/// generated code (with perfect-hash maps).
+pub trait KeyTable {
+    /// How many slots there are.
+    fn slot_count(&self) -> usize;
+    /// The slot of a full key name, compared ASCII-case-insensitively.
+    fn slot_of(&self, key: &str) -> Option<u16>;
+    /// The slot of a tag key of a family, compared ASCII-case-insensitively.
+    fn tag_slot_of(&self, family: TagFamily, tag_key: &str) -> Option<u16>;
+    /// The slot of a built-in key, if the policy uses it.
+    fn builtin_slot(&self, builtin: Builtin) -> Option<u16>;
+    /// What a slot stands for.
+    fn info(&self, slot: u16) -> KeyInfo<'_>;
+}
+
+/// The value(s) of one key in one request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Resolved<'a> {
+    /// The request does not have the key.
+    Missing,
+    /// A single value.
+    One(Scalar<'a>),
+    /// A multi-valued key.
+    List(&'a [&'a str]),
+    /// `aws:TagKeys` taken from the request's tags: the keys of these tags.
+    TagKeys(&'a [Tag<'a>]),
+}
+
+impl<'a> Resolved<'a> {
+    /// Reads a caller-supplied value.
+    pub fn of_value(value: &Value<'a>) -> Resolved<'a> {
+        match *value {
+            Value::Str(s) => Resolved::One(Scalar::Str(s)),
+            Value::List(l) => Resolved::List(l),
+            Value::Number(n) => Resolved::One(Scalar::Number(n)),
+            Value::Bool(b) => Resolved::One(Scalar::Bool(b)),
+            Value::Time(t) => Resolved::One(Scalar::Time(t)),
+            Value::Ip(ip) => Resolved::One(Scalar::Ip(ip)),
+        }
+    }
+
+    /// Whether the key is absent.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Resolved::Missing)
+    }
+
+    /// Whether the key is multi-valued (a list, even of one element).
+    pub fn is_multi(&self) -> bool {
+        matches!(self, Resolved::List(_) | Resolved::TagKeys(_))
+    }
+
+    /// The values one by one (none when missing).
+    pub fn iter(&self) -> ResolvedIter<'a> {
+        ResolvedIter {
+            value: *self,
+            next: 0,
+        }
+    }
+
+    /// The single string value, if the key has exactly that: what a policy variable can use.
+    /// A multi-valued key cannot be a policy variable; a boolean reads as `true`/`false`.
+    pub fn as_variable(&self) -> Option<&'a str> {
+        match *self {
+            Resolved::One(Scalar::Str(s)) => Some(s),
+            Resolved::One(Scalar::Bool(true)) => Some("true"),
+            Resolved::One(Scalar::Bool(false)) => Some("false"),
+            _ => None,
+        }
+    }
+}
+
+/// Iterator over the values of a [`Resolved`].
+#[derive(Clone, Debug)]
+pub struct ResolvedIter<'a> {
+    value: Resolved<'a>,
+    next: usize,
+}
+
+impl<'a> Iterator for ResolvedIter<'a> {
+    type Item = Scalar<'a>;
+
+    fn next(&mut self) -> Option<Scalar<'a>> {
+        let i = self.next;
+        self.next = i.saturating_add(1);
+        match self.value {
+            Resolved::Missing => None,
+            Resolved::One(s) => (i == 0).then_some(s),
+            Resolved::List(l) => l.get(i).map(|s| Scalar::Str(s)),
+            Resolved::TagKeys(t) => t.get(i).map(|(k, _)| Scalar::Str(k)),
+        }
+    }
+}
+
+// A slot reference packs a source kind (top 4 bits) and an index (low 28 bits) into a u32.
+const KIND_SHIFT: u32 = 28;
+const INDEX_MASK: u32 = (1 << KIND_SHIFT) - 1;
+const MISSING: u32 = 0;
+const CONTEXT: u32 = 1;
+const PRINCIPAL_TAG: u32 = 2;
+const RESOURCE_TAG: u32 = 3;
+const REQUEST_TAG: u32 = 4;
+const CURRENT_TIME: u32 = 5;
+const EPOCH_TIME: u32 = 6;
+const TAG_KEYS: u32 = 7;
+
+fn pack(kind: u32, index: usize) -> Option<u32> {
+    let index = u32::try_from(index).ok().filter(|i| *i <= INDEX_MASK)?;
+    Some((kind << KIND_SHIFT) | index)
+}
+
+/// The slot table of one evaluation: for each of the first `N` slots, where the request holds its
+/// value. Build it with [`Slots::resolve`], read it with [`Slots::get`].
+#[derive(Clone, Debug)]
+pub struct Slots<'a, const N: usize> {
+    request: Request<'a>,
+    refs: [u32; N],
+}
+
+impl<'a, const N: usize> Slots<'a, N> {
+    /// Writes every key of `request` that `keys` knows into a new slot table.
+    ///
+    /// Precedence, for each slot: the first context entry with that key, then the tag sets, then
+    /// the built-in values derived from the request's time and tags.
+    pub fn resolve<K: KeyTable + ?Sized>(keys: &K, request: &Request<'a>) -> Self {
+        let mut refs = [MISSING; N];
+        let count = keys.slot_count().min(N);
+        if count > 0 {
+            let mut set = |slot: u16, kind: u32, index: usize| {
+                if let Some(r) = refs.get_mut(usize::from(slot)) {
+                    if *r == MISSING {
+                        if let Some(packed) = pack(kind, index) {
+                            *r = packed;
+                        }
+                    }
+                }
+            };
+            for (i, (key, _)) in request.context.iter().enumerate() {
+                if let Some(slot) = keys.slot_of(key) {
+                    set(slot, CONTEXT, i);
+                }
+            }
+            let families = [
+                (TagFamily::Principal, request.principal_tags, PRINCIPAL_TAG),
+                (TagFamily::Resource, request.resource_tags, RESOURCE_TAG),
+                (TagFamily::Request, request.request_tags, REQUEST_TAG),
+            ];
+            for (family, tags, kind) in families {
+                for (i, (key, _)) in tags.iter().enumerate() {
+                    if let Some(slot) = keys.tag_slot_of(family, key) {
+                        set(slot, kind, i);
+                    }
+                }
+            }
+            if request.time.is_some() {
+                if let Some(slot) = keys.builtin_slot(Builtin::CurrentTime) {
+                    set(slot, CURRENT_TIME, 0);
+                }
+                if let Some(slot) = keys.builtin_slot(Builtin::EpochTime) {
+                    set(slot, EPOCH_TIME, 0);
+                }
+            }
+            if !request.request_tags.is_empty() {
+                if let Some(slot) = keys.builtin_slot(Builtin::TagKeys) {
+                    set(slot, TAG_KEYS, 0);
+                }
+            }
+        }
+        Slots {
+            request: *request,
+            refs,
+        }
+    }
+
+    /// The request this table was built for.
+    pub fn request(&self) -> &Request<'a> {
+        &self.request
+    }
+
+    /// The value(s) of a slot's key.
+    pub fn get<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> Resolved<'a> {
+        match self.refs.get(usize::from(slot)) {
+            Some(&r) => self.decode(r),
+            None => self.scan(keys.info(slot)),
+        }
+    }
+
+    fn decode(&self, r: u32) -> Resolved<'a> {
+        let index = (r & INDEX_MASK) as usize;
+        let req = &self.request;
+        let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
+            Some((_, v)) => Resolved::One(Scalar::Str(v)),
+            None => Resolved::Missing,
+        };
+        match r >> KIND_SHIFT {
+            CONTEXT => match req.context.get(index) {
+                Some((_, v)) => Resolved::of_value(v),
+                None => Resolved::Missing,
+            },
+            PRINCIPAL_TAG => tag_value(req.principal_tags),
+            RESOURCE_TAG => tag_value(req.resource_tags),
+            REQUEST_TAG => tag_value(req.request_tags),
+            CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
+            EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
+            TAG_KEYS => Resolved::TagKeys(req.request_tags),
+            _ => Resolved::Missing,
+        }
+    }
+
+    /// Finds a slot's value by scanning the request: for slots beyond the table's capacity.
+    fn scan(&self, info: KeyInfo<'_>) -> Resolved<'a> {
+        let req = &self.request;
+        if let Some((_, v)) = req
+            .context
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(info.name))
+        {
+            return Resolved::of_value(v);
+        }
+        if let Some((family, tag_key)) = info.tag {
+            let tags = match family {
+                TagFamily::Principal => req.principal_tags,
+                TagFamily::Resource => req.resource_tags,
+                TagFamily::Request => req.request_tags,
+            };
+            if let Some((_, v)) = tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(tag_key)) {
+                return Resolved::One(Scalar::Str(v));
+            }
+        }
+        match info.builtin {
+            Some(b @ (Builtin::CurrentTime | Builtin::EpochTime)) => time_value(req.time, b),
+            Some(Builtin::TagKeys) if !req.request_tags.is_empty() => {
+                Resolved::TagKeys(req.request_tags)
+            }
+            _ => Resolved::Missing,
+        }
+    }
+}
+
+fn time_value<'a>(time: Option<Timestamp>, builtin: Builtin) -> Resolved<'a> {
+    match (time, builtin) {
+        (Some(t), Builtin::EpochTime) => {
+            Resolved::One(Scalar::Number(t.millis().div_euclid(1000) as f64))
+        }
+        (Some(t), _) => Resolved::One(Scalar::Time(t)),
+        (None, _) => Resolved::Missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-key table: `aws:resourcetag/owner` (slot 0, also the Resource tag `owner`) and
+    /// `aws:username` (slot 1); `aws:tagkeys` is slot 2 and `aws:currenttime` slot 3.
+    struct Table;
+
+    impl KeyTable for Table {
+        fn slot_count(&self) -> usize {
+            4
+        }
+        fn slot_of(&self, key: &str) -> Option<u16> {
+            [
+                "aws:resourcetag/owner",
+                "aws:username",
+                "aws:tagkeys",
+                "aws:currenttime",
+            ]
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(key))
+            .map(|p| p as u16)
+        }
+        fn tag_slot_of(&self, family: TagFamily, tag_key: &str) -> Option<u16> {
+            (family == TagFamily::Resource && tag_key.eq_ignore_ascii_case("owner")).then_some(0)
+        }
+        fn builtin_slot(&self, builtin: Builtin) -> Option<u16> {
+            match builtin {
+                Builtin::TagKeys => Some(2),
+                Builtin::CurrentTime => Some(3),
+                Builtin::EpochTime => None,
+            }
+        }
+        fn info(&self, slot: u16) -> KeyInfo<'_> {
+            let names = [
+                "aws:resourcetag/owner",
+                "aws:username",
+                "aws:tagkeys",
+                "aws:currenttime",
+            ];
+            KeyInfo {
+                name: names[usize::from(slot) % 4],
+                tag: (slot == 0).then_some((TagFamily::Resource, "owner")),
+                builtin: Builtin::of(names[usize::from(slot) % 4]),
+            }
+        }
+    }
+
+    #[test]
+    fn context_keys_resolve_case_insensitively_and_first_wins() {
+        let ctx = [
+            ("AWS:UserName", Value::Str("alice")),
+            ("aws:username", Value::Str("bob")),
+        ];
+        let req = Request::new("s3:GetObject", "*").with_context(&ctx);
+        let slots = Slots::<'_, 4>::resolve(&Table, &req);
+        assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("alice")));
+        assert_eq!(slots.get(&Table, 0), Resolved::Missing);
+    }
+
+    #[test]
+    fn tag_sets_fill_what_the_context_does_not_set() {
+        let tags = [("OWNER", "carol")];
+        let req = Request::new("s3:GetObject", "*").with_resource_tags(&tags);
+        let slots = Slots::<'_, 4>::resolve(&Table, &req);
+        assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("carol")));
+
+        let ctx = [("aws:ResourceTag/Owner", Value::Str("dave"))];
+        let req = req.with_context(&ctx);
+        let slots = Slots::<'_, 4>::resolve(&Table, &req);
+        assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("dave")));
+    }
+
+    #[test]
+    fn builtins_come_from_time_and_request_tags() {
+        let rtags = [("team", "a"), ("env", "b")];
+        let req = Request::new("s3:GetObject", "*")
+            .with_request_tags(&rtags)
+            .with_time(Timestamp::from_millis(1_000));
+        let slots = Slots::<'_, 4>::resolve(&Table, &req);
+        let keys: [Scalar<'_>; 2] = [Scalar::Str("team"), Scalar::Str("env")];
+        assert!(slots.get(&Table, 2).iter().eq(keys.iter().copied()));
+        assert_eq!(
+            slots.get(&Table, 3),
+            Resolved::One(Scalar::Time(Timestamp::from_millis(1_000)))
+        );
+    }
+
+    #[test]
+    fn slots_beyond_capacity_are_found_by_scanning() {
+        let ctx = [("aws:username", Value::Str("erin"))];
+        let tags = [("owner", "erin")];
+        let req = Request::new("s3:GetObject", "*")
+            .with_context(&ctx)
+            .with_resource_tags(&tags);
+        // Capacity 0: every read scans.
+        let slots = Slots::<'_, 0>::resolve(&Table, &req);
+        assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("erin")));
+        assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("erin")));
+        assert_eq!(slots.get(&Table, 2), Resolved::Missing);
+    }
+
+    #[test]
+    fn variables_take_single_strings_only() {
+        let list = ["a", "b"];
+        assert_eq!(Resolved::List(&list).as_variable(), None);
+        assert_eq!(Resolved::One(Scalar::Str("x")).as_variable(), Some("x"));
+        assert_eq!(Resolved::Missing.as_variable(), None);
+    }
+}
