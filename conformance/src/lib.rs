@@ -8,6 +8,20 @@ use std::path::PathBuf;
 use tagpolicy_compiler::cases::{case_list, run_case, CaseResult};
 use tagpolicy_compiler::{parse_json, Source};
 
+/// The policies of every IAM case, compiled to Rust by `build.rs`:
+/// `(case file relative to the crate, index of the case in it, compiled policy set)`.
+pub mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/compiled_cases.rs"));
+
+    /// The compiled policy set of case `index` of `file`.
+    pub fn find(file: &str, index: usize) -> Option<&'static ::tagpolicy_runtime::CompiledPolicy> {
+        COMPILED
+            .iter()
+            .find(|(f, i, _)| *f == file && *i == index)
+            .map(|(_, _, p)| p)
+    }
+}
+
 /// The folder of case files.
 pub fn cases_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases")

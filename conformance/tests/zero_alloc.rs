@@ -1,10 +1,10 @@
 //! Evaluation allocates nothing: a counting global allocator watches every IAM conformance case
-//! on the run-time path. Policies and requests are built before counting starts.
+//! on the run-time path and on the compiled path. Policies and requests are built before counting starts.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use conformance::{case_files, read_source};
+use conformance::{case_files, compiled, read_source};
 use tagpolicy_compiler::cases::{case_kind, case_list, read_iam_case, CaseKind};
 use tagpolicy_compiler::parse_json;
 use tagpolicy_runtime::Policy;
@@ -55,29 +55,39 @@ fn the_counter_sees_allocations() {
 }
 
 #[test]
-fn runtime_evaluation_allocates_nothing() {
+fn evaluation_allocates_nothing_on_either_path() {
     let mut checked = 0usize;
     let mut offenders = Vec::new();
     for path in case_files() {
         let source = read_source(&path);
         let json = parse_json(&source).expect("case file parses");
-        for case in case_list(&source, &json).expect("case list") {
+        for (i, case) in case_list(&source, &json)
+            .expect("case list")
+            .iter()
+            .enumerate()
+        {
             if case_kind(case) != Some(CaseKind::Iam) || case.get("grants").is_some() {
                 continue;
             }
             let c = read_iam_case(&source, case).expect("case compiles");
-            let allocated = c.request.with_request(|req| {
+            let generated = compiled::find(source.name(), i).expect("compiled case");
+            let (runtime_events, compiled_events) = c.request.with_request(|req| {
                 // Warm up once (nothing is lazily initialised, but be fair), then count.
                 std::hint::black_box(c.policy.evaluate(req));
+                std::hint::black_box(generated.evaluate(req));
                 let before = events();
                 for _ in 0..3 {
                     std::hint::black_box(c.policy.evaluate(std::hint::black_box(req)));
                 }
-                events() - before
+                let middle = events();
+                for _ in 0..3 {
+                    std::hint::black_box(generated.evaluate(std::hint::black_box(req)));
+                }
+                (middle - before, events() - middle)
             });
-            if allocated != 0 {
+            if runtime_events != 0 || compiled_events != 0 {
                 offenders.push(format!(
-                    "{}: {} ({allocated} events)",
+                    "{}: {} (run-time path {runtime_events}, compiled path {compiled_events} events)",
                     source.name(),
                     c.name
                 ));

@@ -147,10 +147,7 @@ fn variable<'a, const N: usize>(
     slots: &Slots<'a, N>,
     keys: &dyn KeyTable,
 ) -> Option<&'a str> {
-    slots
-        .get(keys, v.slot)
-        .as_variable()
-        .or(v.default.as_deref())
+    cond::variable(slots.get(keys, v.slot), v.default.as_deref())
 }
 
 /// `Some(matched)`, or `None` when a variable of the pattern cannot be substituted.
@@ -254,17 +251,12 @@ fn matches_any<const N: usize>(
             )
         }
         Test::Arn(pats) => {
-            let text = cond::as_text(s)?;
-            let mut any = false;
-            for parts in pats {
-                match with_pieces(parts, slots, keys, |pieces| arn::arn_matches(pieces, text)) {
-                    Some(Some(true)) => any = true,
-                    Some(Some(false)) | None => {}
-                    // Not an ARN: the value cannot be read for this operator.
-                    Some(None) => return None,
-                }
-            }
-            Some(any)
+            let text = cond::as_arn(s)?;
+            Some(pats.iter().any(|parts| {
+                with_pieces(parts, slots, keys, |pieces| {
+                    arn::arn_matches(pieces, text) == Some(true)
+                }) == Some(true)
+            }))
         }
         Test::Number(cmp, values) => cond::number_any(s, *cmp, values),
         Test::Date(cmp, values) => cond::time_any(s, *cmp, values),

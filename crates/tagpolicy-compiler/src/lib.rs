@@ -25,6 +25,7 @@
 
 pub mod ast;
 pub mod cases;
+pub mod codegen;
 pub mod diag;
 pub mod eval;
 pub mod ir;

@@ -85,6 +85,12 @@ pub fn arn_matches(pattern: &[Piece<'_>], value: &str) -> Option<bool> {
     Some(true)
 }
 
+/// Whether `value` is an ARN (`arn:` and at least six colon-separated components): what the ARN
+/// operators can compare. A value that is not one fails those conditions, negated or not.
+pub fn is_arn(value: &str) -> bool {
+    split_value(value).is_some()
+}
+
 /// Splits an ARN value into its six components; `None` when it is not an ARN.
 fn split_value(value: &str) -> Option<[&str; 6]> {
     let mut parts = [""; 6];

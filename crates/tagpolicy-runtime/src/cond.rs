@@ -119,6 +119,13 @@ impl Cmp {
     }
 }
 
+/// The value a policy variable stands for: the key's single string value, else the variable's
+/// default; `None` when neither exists (the condition or pattern using it then fails).
+#[inline]
+pub fn variable<'a>(value: Resolved<'a>, default: Option<&'a str>) -> Option<&'a str> {
+    value.as_variable().or(default)
+}
+
 /// A request value as text, for the string and ARN operators. Booleans read as `true`/`false`;
 /// numbers, times and addresses have no text form here (they do not match string operators).
 #[inline]
@@ -129,6 +136,12 @@ pub fn as_text(s: Scalar<'_>) -> Option<&str> {
         Scalar::Bool(false) => Some("false"),
         _ => None,
     }
+}
+
+/// A request value as an ARN, for the ARN operators: `None` when it is not an ARN.
+#[inline]
+pub fn as_arn(s: Scalar<'_>) -> Option<&str> {
+    as_text(s).filter(|t| crate::arn::is_arn(t))
 }
 
 /// A request value as a number, for the numeric operators.

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod arn;
+pub mod compiled;
 pub mod cond;
 pub mod decision;
 pub mod glob;
@@ -16,6 +17,13 @@ pub mod scalar;
 pub mod slots;
 pub mod time;
 
+pub use compiled::CompiledPolicy;
 pub use decision::{Decision, Effect, Policy, StatementRef};
 pub use request::{Request, Scalar, Tag, TagFamily, Value};
 pub use time::Timestamp;
+
+/// What generated code refers to; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use phf;
+}

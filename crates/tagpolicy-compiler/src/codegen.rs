@@ -1,0 +1,645 @@
+//! Code generation: the IR as Rust tokens that build a `CompiledPolicy`.
+//!
+//! The output is one block expression, usable as a `static` initializer:
+//!
+//! - the key table and the action dispatch are `static` maps (perfect-hash maps from `phf`, or a
+//!   short list when there are only a few names: comparing three names is faster than hashing);
+//! - every statement is a function of straight-line checks (principal, resource, then each
+//!   condition as a direct call into `tagpolicy_runtime::cond` with its constants inlined);
+//! - every action bucket is a sequence of calls to those functions in statement order: the first
+//!   applicable Deny returns, the first applicable Allow is remembered, exactly as the run-time
+//!   evaluator walks the same IR.
+//!
+//! Output is deterministic (no hash-map iteration, a fixed phf seed), so snapshots only move when
+//! behaviour does. Generated code refers to the runtime through one root path
+//! ([`CodegenOptions::runtime_path`]).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use tagpolicy_runtime::cond::{Cmp, Mode, Qualifier};
+use tagpolicy_runtime::slots::Builtin;
+use tagpolicy_runtime::{Effect, TagFamily};
+
+use crate::eval::SLOT_CAPACITY;
+use crate::ir::{
+    Actions, Condition, Part, Pattern, PolicySet, Principals, Resources, Statement, Test, Var,
+};
+
+/// Up to this many names a map is a list compared one by one; above, a perfect-hash map.
+pub const SMALL_MAP: usize = 8;
+
+/// Options of code generation.
+#[derive(Clone, Debug)]
+pub struct CodegenOptions {
+    /// The path generated code uses for the runtime crate: `::tagpolicy_runtime` by default,
+    /// `::tagpolicy::__private::runtime` through the facade crate.
+    pub runtime_path: TokenStream,
+}
+
+impl Default for CodegenOptions {
+    fn default() -> Self {
+        CodegenOptions {
+            runtime_path: quote!(::tagpolicy_runtime),
+        }
+    }
+}
+
+/// Generates the block expression of type `CompiledPolicy` for a policy set.
+pub fn generate(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
+    Gen { ir, opts }.policy()
+}
+
+/// Generates and formats the code as a Rust file defining `pub static POLICY`, for reading.
+pub fn generate_pretty(ir: &PolicySet, opts: &CodegenOptions) -> String {
+    let rt = &opts.runtime_path;
+    let expr = generate(ir, opts);
+    let file = quote! {
+        pub static POLICY: #rt::CompiledPolicy = #expr;
+    };
+    match syn::parse2::<syn::File>(file.clone()) {
+        Ok(f) => prettyplease::unparse(&f),
+        Err(_) => file.to_string(),
+    }
+}
+
+/// Generated items may leave parameters unused (a statement with no condition) or helpers
+/// uncalled (an action check only needed outside exact buckets); none of that is the user's
+/// concern, so no warning may reach their build.
+fn allow() -> TokenStream {
+    quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)])
+}
+
+struct Gen<'a> {
+    ir: &'a PolicySet,
+    opts: &'a CodegenOptions,
+}
+
+fn f64_lit(v: f64) -> TokenStream {
+    let abs = Literal::f64_suffixed(v.abs());
+    if v.is_sign_negative() {
+        quote!(-#abs)
+    } else {
+        quote!(#abs)
+    }
+}
+
+fn i64_lit(v: i64) -> TokenStream {
+    if v == i64::MIN {
+        quote!(i64::MIN)
+    } else if v < 0 {
+        let abs = Literal::i64_suffixed(-v);
+        quote!(-#abs)
+    } else {
+        let lit = Literal::i64_suffixed(v);
+        quote!(#lit)
+    }
+}
+
+impl Gen<'_> {
+    fn rt(&self) -> &TokenStream {
+        &self.opts.runtime_path
+    }
+
+    fn slot_cap(&self) -> usize {
+        self.ir.keys.len().min(SLOT_CAPACITY)
+    }
+
+    fn policy(&self) -> TokenStream {
+        let rt = self.rt();
+        let keys = self.keys();
+        let dispatch = self.dispatch();
+        let statements: Vec<TokenStream> = self
+            .ir
+            .statements
+            .iter()
+            .enumerate()
+            .map(|(id, st)| self.statement_fns(id, st))
+            .collect();
+        let sources: Vec<&str> = self.ir.policies.iter().map(|p| p.source.as_str()).collect();
+        let count = self.ir.statements.len();
+        quote! {
+            {
+                #keys
+                #(#statements)*
+                #dispatch
+                #rt::CompiledPolicy {
+                    evaluate: __evaluate,
+                    sources: &[#(#sources),*],
+                    statements: #count,
+                }
+            }
+        }
+    }
+
+    /// A map from lower-cased names to numbers.
+    fn name_map(&self, entries: &[(String, u32)]) -> TokenStream {
+        let rt = self.rt();
+        if entries.len() <= SMALL_MAP {
+            let items = entries.iter().map(|(k, v)| quote!((#k, #v)));
+            return quote!(#rt::compiled::NameMap::Small(&[#(#items),*]));
+        }
+        let map = self.phf_map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str(), quote!(#v)))
+                .collect(),
+        );
+        quote!(#rt::compiled::NameMap::Phf(#map))
+    }
+
+    /// A `phf::Map<&'static str, V>` literal.
+    fn phf_map(&self, entries: Vec<(&str, TokenStream)>) -> TokenStream {
+        let rt = self.rt();
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
+        let state = phf_generator::generate_hash(&keys);
+        let key = Literal::u64_suffixed(state.key);
+        let disps = state.disps.iter().map(|(a, b)| quote!((#a, #b)));
+        let ordered = state
+            .map
+            .iter()
+            .filter_map(|&i| entries.get(i))
+            .map(|(k, v)| quote!((#k, #v)));
+        quote! {
+            #rt::__private::phf::Map {
+                key: #key,
+                disps: &[#(#disps),*],
+                entries: &[#(#ordered),*],
+            }
+        }
+    }
+
+    fn keys(&self) -> TokenStream {
+        let rt = self.rt();
+        let entries: Vec<(String, u32)> = self
+            .ir
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.name.clone(), i as u32))
+            .collect();
+        let names = self.name_map(&entries);
+        let builtin = |b: Builtin| match self.ir.keys.iter().position(|k| k.builtin == Some(b)) {
+            Some(i) => {
+                let i = i as u16;
+                quote!(Some(#i))
+            }
+            None => quote!(None),
+        };
+        let builtins = [
+            builtin(Builtin::CurrentTime),
+            builtin(Builtin::EpochTime),
+            builtin(Builtin::TagKeys),
+        ];
+        let infos = self.ir.keys.iter().map(|k| {
+            let name = &k.name;
+            let tag = match &k.tag {
+                Some((f, t)) => {
+                    let f = family(f);
+                    quote!(Some((#rt::TagFamily::#f, #t)))
+                }
+                None => quote!(None),
+            };
+            let b = match k.builtin {
+                Some(Builtin::CurrentTime) => quote!(Some(#rt::slots::Builtin::CurrentTime)),
+                Some(Builtin::EpochTime) => quote!(Some(#rt::slots::Builtin::EpochTime)),
+                Some(Builtin::TagKeys) => quote!(Some(#rt::slots::Builtin::TagKeys)),
+                None => quote!(None),
+            };
+            quote!(#rt::slots::KeyInfo { name: #name, tag: #tag, builtin: #b })
+        });
+        let cap = self.slot_cap();
+        quote! {
+            static __KEYS: #rt::compiled::StaticKeys = #rt::compiled::StaticKeys {
+                names: #names,
+                builtins: [#(#builtins),*],
+                infos: &[#(#infos),*],
+            };
+            #[allow(dead_code)]
+            type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
+        }
+    }
+
+    fn dispatch(&self) -> TokenStream {
+        let rt = self.rt();
+        let index = &self.ir.index;
+        let mut arms = Vec::new();
+        let mut exact = Vec::new();
+        let mut services = Vec::new();
+        let mut bucket_id = 0u32;
+        for (name, bucket) in &index.exact {
+            exact.push((name.clone(), bucket_id));
+            arms.push(self.bucket_arm(bucket_id, bucket, true));
+            bucket_id += 1;
+        }
+        for (svc, bucket) in &index.services {
+            services.push((svc.clone(), bucket_id));
+            arms.push(self.bucket_arm(bucket_id, bucket, false));
+            bucket_id += 1;
+        }
+        let fallback = self.bucket_body(&index.fallback, false);
+        let allow = allow();
+        let exact_map = self.name_map(&exact);
+        let service_map = self.name_map(&services);
+        quote! {
+            static __ACTIONS: #rt::compiled::NameMap = #exact_map;
+            static __SERVICES: #rt::compiled::NameMap = #service_map;
+            #allow
+            fn __evaluate(req: &#rt::Request<'_>) -> #rt::Decision<'static> {
+                let bucket = match __ACTIONS.get(req.action) {
+                    Some(b) => b,
+                    None => match req.action.split_once(':') {
+                        Some((service, _)) => __SERVICES.get(service).unwrap_or(u32::MAX),
+                        None => u32::MAX,
+                    },
+                };
+                let mut slots: Option<__Slots<'_>> = None;
+                let mut allow: Option<#rt::StatementRef<'static>> = None;
+                match bucket {
+                    #(#arms)*
+                    _ => { #fallback }
+                }
+                match allow {
+                    Some(s) => #rt::Decision::Allow(s),
+                    None => #rt::Decision::ImplicitDeny,
+                }
+            }
+        }
+    }
+
+    fn bucket_arm(&self, id: u32, bucket: &[u32], action_known: bool) -> TokenStream {
+        let body = self.bucket_body(bucket, action_known);
+        quote!(#id => { #body })
+    }
+
+    fn bucket_body(&self, bucket: &[u32], action_known: bool) -> TokenStream {
+        let rt = self.rt();
+        let calls = bucket.iter().filter_map(|&id| {
+            let st = self.ir.statements.get(id as usize)?;
+            let s = format_ident!("__s{}", id);
+            let a = format_ident!("__a{}", id);
+            let applies = if action_known || st.actions == Actions::Any {
+                quote!(#s(req, &mut slots))
+            } else {
+                quote!(#a(req.action) && #s(req, &mut slots))
+            };
+            let r = self.statement_ref(st);
+            Some(match st.effect {
+                Effect::Deny => quote! {
+                    if #applies { return #rt::Decision::Deny(#r); }
+                },
+                Effect::Allow => quote! {
+                    if allow.is_none() && #applies { allow = Some(#r); }
+                },
+            })
+        });
+        quote!(#(#calls)*)
+    }
+
+    fn statement_ref(&self, st: &Statement) -> TokenStream {
+        let rt = self.rt();
+        let (p, i) = (st.policy, st.index);
+        let sid = match &st.sid {
+            Some(s) => quote!(Some(#s)),
+            None => quote!(None),
+        };
+        quote!(#rt::StatementRef { policy: #p, statement: #i, sid: #sid })
+    }
+
+    fn statement_fns(&self, id: usize, st: &Statement) -> TokenStream {
+        let rt = self.rt();
+        let s = format_ident!("__s{}", id);
+        let a = format_ident!("__a{}", id);
+        let allow = allow();
+        let action_fn = match &st.actions {
+            Actions::Any => quote!(),
+            Actions::Patterns(p) => quote! {
+                #allow
+                #[inline]
+                fn #a(action: &str) -> bool {
+                    false #(|| #rt::glob::matches_ascii_case_insensitive(#p, action))*
+                }
+            },
+            Actions::Not(p) => quote! {
+                #allow
+                #[inline]
+                fn #a(action: &str) -> bool {
+                    !(false #(|| #rt::glob::matches_ascii_case_insensitive(#p, action))*)
+                }
+            },
+        };
+        let principal = self.principal(&st.principals);
+        let needs_slots = !st.conditions.is_empty() || resources_use_vars(&st.resources);
+        let resolve = if needs_slots {
+            quote!(let slots = slots.get_or_insert_with(|| #rt::slots::Slots::resolve(&__KEYS, req));)
+        } else {
+            quote!(let _ = slots;)
+        };
+        let resource = self.resources(&st.resources);
+        let mut vars: Vec<Var> = Vec::new();
+        for c in &st.conditions {
+            for v in &c.vars {
+                if !vars.contains(v) {
+                    vars.push(v.clone());
+                }
+            }
+        }
+        let var_lets = vars.iter().enumerate().map(|(i, v)| {
+            let name = format_ident!("__v{}", i);
+            let resolved = self.variable(v);
+            quote!(let Some(#name) = #resolved else { return false; };)
+        });
+        let conditions = st.conditions.iter().map(|c| {
+            let check = self.condition(c, &vars);
+            quote!(if !(#check) { return false; })
+        });
+        quote! {
+            #action_fn
+            #allow
+            #[inline]
+            fn #s<'r>(req: &#rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
+                if !(#principal) { return false; }
+                #resolve
+                if !(#resource) { return false; }
+                #(#var_lets)*
+                #(#conditions)*
+                true
+            }
+        }
+    }
+
+    fn variable(&self, v: &Var) -> TokenStream {
+        let rt = self.rt();
+        let slot = v.slot;
+        let default = match &v.default {
+            Some(d) => quote!(Some(#d)),
+            None => quote!(None),
+        };
+        quote!(#rt::cond::variable(slots.get(&__KEYS, #slot), #default))
+    }
+
+    fn principal(&self, p: &Principals) -> TokenStream {
+        match p {
+            Principals::Any => quote!(true),
+            Principals::Is(values) => quote! {
+                match req.principal { Some(p) => false #(|| p == #values)*, None => false }
+            },
+            Principals::Not(values) => {
+                if values.iter().any(|v| v == "*") {
+                    quote!(req.principal.is_none())
+                } else {
+                    quote! {
+                        match req.principal { Some(p) => !(false #(|| p == #values)*), None => true }
+                    }
+                }
+            }
+        }
+    }
+
+    fn resources(&self, r: &Resources) -> TokenStream {
+        match r {
+            Resources::Any => quote!(true),
+            Resources::Patterns(pats) => {
+                let each = pats.iter().map(|p| self.resource_pattern(p, false));
+                quote!(false #(|| #each)*)
+            }
+            Resources::Not(pats) => {
+                let each = pats.iter().map(|p| self.resource_pattern(p, true));
+                quote!(true #(&& #each)*)
+            }
+        }
+    }
+
+    /// One resource pattern: matched (or, for NotResource, not matched); a variable without
+    /// value makes it false either way.
+    fn resource_pattern(&self, p: &Pattern, negate: bool) -> TokenStream {
+        let rt = self.rt();
+        let bang = if negate { quote!(!) } else { quote!() };
+        match p {
+            Pattern::Glob(g) => quote!(#bang #rt::glob::matches(#g, req.resource)),
+            Pattern::Template(parts) => {
+                let mut vars = Vec::new();
+                for part in parts {
+                    if let Part::Var(v) = part {
+                        if !vars.contains(v) {
+                            vars.push(v.clone());
+                        }
+                    }
+                }
+                let pieces = self.pieces(parts, &vars);
+                let names: Vec<_> = (0..vars.len()).map(|i| format_ident!("__v{}", i)).collect();
+                let values: Vec<_> = vars.iter().map(|v| self.variable(v)).collect();
+                quote! {
+                    match (#(#values,)*) {
+                        (#(Some(#names),)*) => #bang #rt::glob::matches_pieces(&[#(#pieces),*], req.resource, #rt::glob::Case::Sensitive),
+                        #[allow(unreachable_patterns)]
+                        _ => false,
+                    }
+                }
+            }
+        }
+    }
+
+    fn var_ident(vars: &[Var], v: &Var) -> proc_macro2::Ident {
+        let i = vars.iter().position(|x| x == v).unwrap_or(0);
+        format_ident!("__v{}", i)
+    }
+
+    fn pieces(&self, parts: &[Part], vars: &[Var]) -> Vec<TokenStream> {
+        let rt = self.rt();
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => quote!(#rt::glob::Piece::Text(#t)),
+                Part::Star => quote!(#rt::glob::Piece::Star),
+                Part::AnyChar => quote!(#rt::glob::Piece::AnyChar),
+                Part::Var(v) => {
+                    let id = Self::var_ident(vars, v);
+                    quote!(#rt::glob::Piece::Text(#id))
+                }
+            })
+            .collect()
+    }
+
+    fn text_parts(&self, parts: &[Part], vars: &[Var]) -> Vec<TokenStream> {
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => quote!(#t),
+                Part::Var(v) => {
+                    let id = Self::var_ident(vars, v);
+                    quote!(#id)
+                }
+                Part::Star => quote!("*"),
+                Part::AnyChar => quote!("?"),
+            })
+            .collect()
+    }
+
+    fn mode(&self, m: Mode) -> TokenStream {
+        let rt = self.rt();
+        let negated = m.negated;
+        let if_exists = m.if_exists;
+        let q = match m.qualifier {
+            Qualifier::Single => quote!(Single),
+            Qualifier::ForAllValues => quote!(ForAllValues),
+            Qualifier::ForAnyValue => quote!(ForAnyValue),
+        };
+        quote!(#rt::cond::Mode { negated: #negated, qualifier: #rt::cond::Qualifier::#q, if_exists: #if_exists })
+    }
+
+    fn condition(&self, c: &Condition, vars: &[Var]) -> TokenStream {
+        let rt = self.rt();
+        let slot = c.slot;
+        let value = quote!(slots.get(&__KEYS, #slot));
+        if let Test::Null {
+            want_missing,
+            want_present,
+        } = c.test
+        {
+            return quote!(#rt::cond::null(#value, #want_missing, #want_present));
+        }
+        let mode = self.mode(c.mode);
+        let body = self.test(&c.test, vars);
+        quote!(#rt::cond::check(#mode, #value, |s| { #body }))
+    }
+
+    /// The body of the per-value closure: `Option<bool>`, the value matches any policy value.
+    fn test(&self, t: &Test, vars: &[Var]) -> TokenStream {
+        let rt = self.rt();
+        match t {
+            Test::Equals {
+                ignore_case: false,
+                constants,
+                templates,
+            } => {
+                let consts = if constants.is_empty() {
+                    quote!(false)
+                } else if constants.len() <= SMALL_MAP {
+                    quote!(matches!(t, #(#constants)|*))
+                } else {
+                    let map =
+                        self.phf_map(constants.iter().map(|c| (c.as_str(), quote!(()))).collect());
+                    quote! {{
+                        static SET: #rt::__private::phf::Map<&'static str, ()> = #map;
+                        SET.contains_key(t)
+                    }}
+                };
+                let temps = templates.iter().map(|parts| match parts.as_slice() {
+                    [Part::Var(v)] => {
+                        let id = Self::var_ident(vars, v);
+                        quote!(t == #id)
+                    }
+                    _ => {
+                        let ps = self.text_parts(parts, vars);
+                        quote!(#rt::scalar::eq_parts(&[#(#ps),*], t))
+                    }
+                });
+                quote! {
+                    let t = #rt::cond::as_text(s)?;
+                    Some(#consts #(|| #temps)*)
+                }
+            }
+            Test::Equals {
+                ignore_case: true,
+                constants,
+                templates,
+            } => {
+                let temps = templates.iter().map(|parts| {
+                    let ps = self.text_parts(parts, vars);
+                    quote!(#rt::scalar::eq_ignore_case_parts(&[#(#ps),*], t))
+                });
+                quote! {
+                    let t = #rt::cond::as_text(s)?;
+                    Some(false #(|| #rt::scalar::eq_ignore_case(#constants, t))* #(|| #temps)*)
+                }
+            }
+            Test::Like(pats) => {
+                let each = pats.iter().map(|p| match p {
+                    Pattern::Glob(g) => quote!(#rt::glob::matches(#g, t)),
+                    Pattern::Template(parts) => {
+                        let ps = self.pieces(parts, vars);
+                        quote!(#rt::glob::matches_pieces(&[#(#ps),*], t, #rt::glob::Case::Sensitive))
+                    }
+                });
+                quote! {
+                    let t = #rt::cond::as_text(s)?;
+                    Some(false #(|| #each)*)
+                }
+            }
+            Test::Arn(pats) => {
+                let each = pats.iter().map(|parts| {
+                    let ps = self.pieces(parts, vars);
+                    quote!(#rt::arn::arn_matches(&[#(#ps),*], t) == Some(true))
+                });
+                quote! {
+                    let t = #rt::cond::as_arn(s)?;
+                    Some(false #(|| #each)*)
+                }
+            }
+            Test::Number(cmp, values) => {
+                let cmp = cmp_tokens(rt, *cmp);
+                let vs = values.iter().map(|v| f64_lit(*v));
+                quote!(#rt::cond::number_any(s, #cmp, &[#(#vs),*]))
+            }
+            Test::Date(cmp, values) => {
+                let cmp = cmp_tokens(rt, *cmp);
+                let vs = values.iter().map(|v| {
+                    let ms = i64_lit(v.millis());
+                    quote!(#rt::Timestamp(#ms))
+                });
+                quote!(#rt::cond::time_any(s, #cmp, &[#(#vs),*]))
+            }
+            Test::Bool(values) => quote!(#rt::cond::bool_any(s, &[#(#values),*])),
+            Test::Binary(values) => quote! {
+                let t = #rt::cond::as_text(s)?;
+                Some(false #(|| t == #values)*)
+            },
+            Test::Ip(blocks) => {
+                let bs = blocks.iter().map(|b| {
+                    let prefix = b.prefix();
+                    if b.is_v6() {
+                        let bits = Literal::u128_suffixed(b.bits());
+                        quote!(match #rt::ip::Cidr::v6(#bits, #prefix) { Some(c) => c, None => panic!("invalid CIDR") })
+                    } else {
+                        let bits = Literal::u32_suffixed(b.bits() as u32);
+                        quote!(match #rt::ip::Cidr::v4(#bits, #prefix) { Some(c) => c, None => panic!("invalid CIDR") })
+                    }
+                });
+                let n = blocks.len();
+                quote! {{
+                    static BLOCKS: [#rt::ip::Cidr; #n] = [#(#bs),*];
+                    #rt::cond::ip_in_any(s, &BLOCKS)
+                }}
+            }
+            Test::Null { .. } => quote!(None),
+        }
+    }
+}
+
+fn cmp_tokens(rt: &TokenStream, cmp: Cmp) -> TokenStream {
+    match cmp {
+        Cmp::Eq => quote!(#rt::cond::Cmp::Eq),
+        Cmp::Lt => quote!(#rt::cond::Cmp::Lt),
+        Cmp::Le => quote!(#rt::cond::Cmp::Le),
+        Cmp::Gt => quote!(#rt::cond::Cmp::Gt),
+        Cmp::Ge => quote!(#rt::cond::Cmp::Ge),
+    }
+}
+
+fn family(f: &TagFamily) -> proc_macro2::Ident {
+    match f {
+        TagFamily::Principal => format_ident!("Principal"),
+        TagFamily::Resource => format_ident!("Resource"),
+        TagFamily::Request => format_ident!("Request"),
+    }
+}
+
+fn resources_use_vars(r: &Resources) -> bool {
+    match r {
+        Resources::Any => false,
+        Resources::Patterns(p) | Resources::Not(p) => {
+            p.iter().any(|p| matches!(p, Pattern::Template(_)))
+        }
+    }
+}

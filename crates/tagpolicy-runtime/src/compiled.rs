@@ -1,0 +1,180 @@
+//! What generated code builds: the compiled policy value and its static lookup tables.
+//!
+//! The code generator of `tagpolicy-compiler` emits `static` literals of these types (their fields
+//! are public but hidden, as `phf::Map`'s are) and one function per statement. Users only see
+//! [`CompiledPolicy`].
+
+use crate::decision::{Decision, Policy};
+use crate::request::{Request, TagFamily};
+use crate::slots::{Builtin, KeyInfo, KeyTable};
+
+/// A policy set compiled to Rust at build time (by `policy!` or a build script): a `static` value
+/// that decides requests with no parsing and no allocation.
+#[derive(Clone, Copy)]
+pub struct CompiledPolicy {
+    #[doc(hidden)]
+    pub evaluate: for<'r> fn(&Request<'r>) -> Decision<'static>,
+    #[doc(hidden)]
+    pub sources: &'static [&'static str],
+    #[doc(hidden)]
+    pub statements: usize,
+}
+
+impl CompiledPolicy {
+    /// Decides a request (the same as [`Policy::evaluate`], with a `'static` decision).
+    #[inline]
+    pub fn decide(&self, request: &Request<'_>) -> Decision<'static> {
+        (self.evaluate)(request)
+    }
+
+    /// The files (or labels) of the policies, by policy index.
+    pub fn sources(&self) -> &'static [&'static str] {
+        self.sources
+    }
+
+    /// How many statements the set has.
+    pub fn statement_count(&self) -> usize {
+        self.statements
+    }
+}
+
+impl Policy for CompiledPolicy {
+    #[inline]
+    fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
+        (self.evaluate)(request)
+    }
+}
+
+impl core::fmt::Debug for CompiledPolicy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CompiledPolicy")
+            .field("sources", &self.sources)
+            .field("statements", &self.statements)
+            .finish()
+    }
+}
+
+/// Longest key that is folded on the stack for a perfect-hash lookup; longer keys are compared
+/// entry by entry.
+const FOLD_BUFFER: usize = 256;
+
+/// A case-insensitive map from lower-cased names to small numbers: a short list compared one by
+/// one (faster than hashing for a handful of names) or a perfect-hash map.
+#[derive(Debug)]
+pub enum NameMap {
+    /// At most a few entries: linear, ASCII-case-insensitive comparison.
+    #[doc(hidden)]
+    Small(&'static [(&'static str, u32)]),
+    /// A perfect-hash map over the lower-cased names.
+    #[doc(hidden)]
+    Phf(phf::Map<&'static str, u32>),
+}
+
+impl NameMap {
+    /// The value of `name`, compared ASCII-case-insensitively.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.get_prefixed("", name)
+    }
+
+    /// The value of `prefix` followed by `name` (`prefix` already lower-case).
+    pub fn get_prefixed(&self, prefix: &str, name: &str) -> Option<u32> {
+        let len = prefix.len().checked_add(name.len())?;
+        match self {
+            NameMap::Small(entries) => entries
+                .iter()
+                .find(|(k, _)| {
+                    k.len() == len
+                        && k.get(..prefix.len()) == Some(prefix)
+                        && k.get(prefix.len()..)
+                            .is_some_and(|rest| rest.eq_ignore_ascii_case(name))
+                })
+                .map(|(_, v)| *v),
+            NameMap::Phf(map) => {
+                let mut buf = [0u8; FOLD_BUFFER];
+                let Some(dst) = buf.get_mut(..len) else {
+                    return map
+                        .entries()
+                        .find(|(k, _)| {
+                            k.len() == len
+                                && k.get(..prefix.len()) == Some(prefix)
+                                && k.get(prefix.len()..)
+                                    .is_some_and(|rest| rest.eq_ignore_ascii_case(name))
+                        })
+                        .map(|(_, v)| *v);
+                };
+                let (head, tail) = dst.split_at_mut(prefix.len());
+                head.copy_from_slice(prefix.as_bytes());
+                tail.copy_from_slice(name.as_bytes());
+                dst.make_ascii_lowercase();
+                let folded = core::str::from_utf8(dst).ok()?;
+                map.get(folded).copied()
+            }
+        }
+    }
+}
+
+/// The key table of a compiled policy: names → slots, with what each slot stands for.
+#[derive(Debug)]
+pub struct StaticKeys {
+    #[doc(hidden)]
+    pub names: NameMap,
+    #[doc(hidden)]
+    pub builtins: [Option<u16>; 3],
+    #[doc(hidden)]
+    pub infos: &'static [KeyInfo<'static>],
+}
+
+impl KeyTable for StaticKeys {
+    #[inline]
+    fn slot_count(&self) -> usize {
+        self.infos.len()
+    }
+
+    #[inline]
+    fn slot_of(&self, key: &str) -> Option<u16> {
+        self.names.get(key).and_then(|s| u16::try_from(s).ok())
+    }
+
+    #[inline]
+    fn tag_slot_of(&self, family: TagFamily, tag_key: &str) -> Option<u16> {
+        self.names
+            .get_prefixed(family.prefix(), tag_key)
+            .and_then(|s| u16::try_from(s).ok())
+    }
+
+    #[inline]
+    fn builtin_slot(&self, builtin: Builtin) -> Option<u16> {
+        let i = match builtin {
+            Builtin::CurrentTime => 0,
+            Builtin::EpochTime => 1,
+            Builtin::TagKeys => 2,
+        };
+        self.builtins.get(i).copied().flatten()
+    }
+
+    fn info(&self, slot: u16) -> KeyInfo<'_> {
+        self.infos
+            .get(usize::from(slot))
+            .copied()
+            .unwrap_or(KeyInfo {
+                name: "",
+                tag: None,
+                builtin: None,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_maps_fold_case_and_prefix() {
+        let m = NameMap::Small(&[("aws:resourcetag/owner", 3), ("aws:username", 1)]);
+        assert_eq!(m.get("AWS:UserName"), Some(1));
+        assert_eq!(m.get_prefixed("aws:resourcetag/", "OWNER"), Some(3));
+        assert_eq!(m.get_prefixed("aws:resourcetag/", "own"), None);
+        assert_eq!(m.get("aws:user"), None);
+    }
+}
