@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tagpolicy_compiler::cases::{self, Outcome, RequestSpec};
+use tagpolicy_compiler::codegen::{generate_pretty, CodegenOptions};
 use tagpolicy_compiler::diag::Diagnostics;
 use tagpolicy_compiler::json::{Json, JsonKind};
 use tagpolicy_compiler::{compile_policies, parse_json, Diagnostic, Errors, RuntimePolicy, Source};
@@ -47,6 +48,16 @@ enum Command {
         /// Print one JSON object per request.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the Rust code that `policy!` / the build helper generate for policies compiled
+    /// together, formatted, for inspection.
+    Compile {
+        /// Policy files, compiled as one set.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The path generated code uses for the runtime crate.
+        #[arg(long, default_value = "::tagpolicy::__private::runtime")]
+        runtime_path: String,
     },
     /// Run case files; print each failure; end with `N passed, M failed`.
     Test {
@@ -92,6 +103,10 @@ fn main() -> ExitCode {
             eval(&policies, &request, at.as_deref(), json)
         }
         Command::Test { files } => test(&files),
+        Command::Compile {
+            files,
+            runtime_path,
+        } => compile(&files, &runtime_path),
     }
 }
 
@@ -163,30 +178,8 @@ fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -
         Some((_, Some(ts))) => Some(ts),
         None => None,
     };
-    let mut sources = Vec::new();
-    for p in policies {
-        match read(p) {
-            Ok(s) => sources.push(s),
-            Err(e) => {
-                err!("{e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let parsed: Result<Vec<Json>, Errors> = sources.iter().map(parse_json).collect();
-    let policy = parsed.and_then(|jsons| {
-        let inputs: Vec<(&Source, &Json)> = sources.iter().zip(&jsons).collect();
-        compile_policies(&inputs)
-    });
-    let policy = match policy {
-        Ok(c) => {
-            print_diagnostics(&c.warnings);
-            RuntimePolicy::new(c.ir)
-        }
-        Err(Errors(diags)) => {
-            print_diagnostics(&diags);
-            return ExitCode::FAILURE;
-        }
+    let Some(policy) = compile_files(policies) else {
+        return ExitCode::FAILURE;
     };
     let req_source = match read(request) {
         Ok(s) => s,
@@ -277,6 +270,48 @@ fn decision_json(policy: &RuntimePolicy, spec: &RequestSpec, decision: &Decision
         "statement": statement,
     })
     .to_string()
+}
+
+/// Reads and compiles policy files as one set, printing warnings; errors are printed and `None`.
+fn compile_files(paths: &[PathBuf]) -> Option<RuntimePolicy> {
+    let mut sources = Vec::new();
+    for p in paths {
+        match read(p) {
+            Ok(s) => sources.push(s),
+            Err(e) => {
+                err!("{e}");
+                return None;
+            }
+        }
+    }
+    let parsed: Result<Vec<Json>, Errors> = sources.iter().map(parse_json).collect();
+    let compiled = parsed.and_then(|jsons| {
+        let inputs: Vec<(&Source, &Json)> = sources.iter().zip(&jsons).collect();
+        compile_policies(&inputs)
+    });
+    match compiled {
+        Ok(c) => {
+            print_diagnostics(&c.warnings);
+            Some(RuntimePolicy::new(c.ir))
+        }
+        Err(Errors(diags)) => {
+            print_diagnostics(&diags);
+            None
+        }
+    }
+}
+
+fn compile(files: &[PathBuf], runtime_path: &str) -> ExitCode {
+    let Ok(path) = runtime_path.parse::<proc_macro2::TokenStream>() else {
+        err!("error: --runtime-path \"{runtime_path}\" is not a Rust path");
+        return ExitCode::from(2);
+    };
+    let Some(policy) = compile_files(files) else {
+        return ExitCode::FAILURE;
+    };
+    let opts = CodegenOptions { runtime_path: path };
+    out!("{}", generate_pretty(policy.ir(), &opts));
+    ExitCode::SUCCESS
 }
 
 fn test(files: &[PathBuf]) -> ExitCode {

@@ -67,12 +67,36 @@ pub fn generate_pretty(ir: &PolicySet, opts: &CodegenOptions) -> String {
 /// uncalled (an action check only needed outside exact buckets); none of that is the user's
 /// concern, so no warning may reach their build.
 fn allow() -> TokenStream {
-    quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery)])
+    quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, non_snake_case, unreachable_patterns, clippy::all, clippy::pedantic, clippy::nursery)])
 }
 
 struct Gen<'a> {
     ir: &'a PolicySet,
     opts: &'a CodegenOptions,
+}
+
+/// `a || b || …`, or `false` for none.
+fn any_of(items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.into_iter().collect();
+    if items.is_empty() {
+        quote!(false)
+    } else {
+        quote!(#(#items)||*)
+    }
+}
+
+/// `a && b && …`, or `true` for none.
+fn all_of(items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.into_iter().collect();
+    if items.is_empty() {
+        quote!(true)
+    } else {
+        quote!(#(#items)&&*)
+    }
+}
+
+fn uint(v: impl Into<u64>) -> Literal {
+    Literal::u64_unsuffixed(v.into())
 }
 
 fn f64_lit(v: f64) -> TokenStream {
@@ -97,8 +121,9 @@ fn i64_lit(v: i64) -> TokenStream {
 }
 
 impl Gen<'_> {
-    fn rt(&self) -> &TokenStream {
-        &self.opts.runtime_path
+    /// Inside the generated module the runtime is imported as `__rt`.
+    fn rt(&self) -> TokenStream {
+        quote!(__rt)
     }
 
     fn slot_cap(&self) -> usize {
@@ -106,7 +131,7 @@ impl Gen<'_> {
     }
 
     fn policy(&self) -> TokenStream {
-        let rt = self.rt();
+        let rt = &self.opts.runtime_path;
         let keys = self.keys();
         let dispatch = self.dispatch();
         let statements: Vec<TokenStream> = self
@@ -118,13 +143,18 @@ impl Gen<'_> {
             .collect();
         let sources: Vec<&str> = self.ir.policies.iter().map(|p| p.source.as_str()).collect();
         let count = self.ir.statements.len();
+        let allow = allow();
         quote! {
             {
-                #keys
-                #(#statements)*
-                #dispatch
+                #allow
+                mod __policy {
+                    use #rt as __rt;
+                    #keys
+                    #(#statements)*
+                    #dispatch
+                }
                 #rt::CompiledPolicy {
-                    evaluate: __evaluate,
+                    evaluate: __policy::evaluate,
                     sources: &[#(#sources),*],
                     statements: #count,
                 }
@@ -136,7 +166,10 @@ impl Gen<'_> {
     fn name_map(&self, entries: &[(String, u32)]) -> TokenStream {
         let rt = self.rt();
         if entries.len() <= SMALL_MAP {
-            let items = entries.iter().map(|(k, v)| quote!((#k, #v)));
+            let items = entries.iter().map(|(k, v)| {
+                let v = uint(*v);
+                quote!((#k, #v))
+            });
             return quote!(#rt::compiled::NameMap::Small(&[#(#items),*]));
         }
         let map = self.phf_map(
@@ -154,7 +187,10 @@ impl Gen<'_> {
         let keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
         let state = phf_generator::generate_hash(&keys);
         let key = Literal::u64_suffixed(state.key);
-        let disps = state.disps.iter().map(|(a, b)| quote!((#a, #b)));
+        let disps = state.disps.iter().map(|(a, b)| {
+            let (a, b) = (uint(*a), uint(*b));
+            quote!((#a, #b))
+        });
         let ordered = state
             .map
             .iter()
@@ -181,7 +217,7 @@ impl Gen<'_> {
         let names = self.name_map(&entries);
         let builtin = |b: Builtin| match self.ir.keys.iter().position(|k| k.builtin == Some(b)) {
             Some(i) => {
-                let i = i as u16;
+                let i = uint(i as u16);
                 quote!(Some(#i))
             }
             None => quote!(None),
@@ -208,14 +244,13 @@ impl Gen<'_> {
             };
             quote!(#rt::slots::KeyInfo { name: #name, tag: #tag, builtin: #b })
         });
-        let cap = self.slot_cap();
+        let cap = uint(self.slot_cap() as u64);
         quote! {
             static __KEYS: #rt::compiled::StaticKeys = #rt::compiled::StaticKeys {
                 names: #names,
                 builtins: [#(#builtins),*],
                 infos: &[#(#infos),*],
             };
-            #[allow(dead_code)]
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
         }
     }
@@ -223,29 +258,42 @@ impl Gen<'_> {
     fn dispatch(&self) -> TokenStream {
         let rt = self.rt();
         let index = &self.ir.index;
-        let mut arms = Vec::new();
-        let mut exact = Vec::new();
-        let mut services = Vec::new();
-        let mut bucket_id = 0u32;
-        for (name, bucket) in &index.exact {
-            exact.push((name.clone(), bucket_id));
-            arms.push(self.bucket_arm(bucket_id, bucket, true));
-            bucket_id += 1;
-        }
-        for (svc, bucket) in &index.services {
-            services.push((svc.clone(), bucket_id));
-            arms.push(self.bucket_arm(bucket_id, bucket, false));
-            bucket_id += 1;
-        }
+        // Buckets with the same statements (and the same knowledge of the action) share one arm.
+        let mut bodies: Vec<(Vec<u32>, bool)> = Vec::new();
+        let mut id_of = |bucket: &[u32], known: bool| -> u32 {
+            let key = (bucket.to_vec(), known);
+            let pos = bodies.iter().position(|b| *b == key).unwrap_or_else(|| {
+                bodies.push(key);
+                bodies.len() - 1
+            });
+            pos as u32
+        };
+        let exact: Vec<(String, u32)> = index
+            .exact
+            .iter()
+            .map(|(name, bucket)| (name.clone(), id_of(bucket, true)))
+            .collect();
+        let services: Vec<(String, u32)> = index
+            .services
+            .iter()
+            .map(|(svc, bucket)| (svc.clone(), id_of(bucket, false)))
+            .collect();
+        let arms = bodies
+            .iter()
+            .enumerate()
+            .filter(|(_, (b, _))| !b.is_empty())
+            .map(|(id, (bucket, known))| {
+                let id = uint(id as u32);
+                let body = self.bucket_body(bucket, *known);
+                quote!(#id => { #body })
+            });
         let fallback = self.bucket_body(&index.fallback, false);
-        let allow = allow();
         let exact_map = self.name_map(&exact);
         let service_map = self.name_map(&services);
         quote! {
             static __ACTIONS: #rt::compiled::NameMap = #exact_map;
             static __SERVICES: #rt::compiled::NameMap = #service_map;
-            #allow
-            fn __evaluate(req: &#rt::Request<'_>) -> #rt::Decision<'static> {
+            pub(super) fn evaluate(req: &#rt::Request<'_>) -> #rt::Decision<'static> {
                 let bucket = match __ACTIONS.get(req.action) {
                     Some(b) => b,
                     None => match req.action.split_once(':') {
@@ -267,9 +315,10 @@ impl Gen<'_> {
         }
     }
 
-    fn bucket_arm(&self, id: u32, bucket: &[u32], action_known: bool) -> TokenStream {
-        let body = self.bucket_body(bucket, action_known);
-        quote!(#id => { #body })
+    /// Whether a statement sits in a bucket where its action element must be checked at run time.
+    fn needs_action_check(&self, id: u32) -> bool {
+        let index = &self.ir.index;
+        index.fallback.contains(&id) || index.services.values().any(|b| b.contains(&id))
     }
 
     fn bucket_body(&self, bucket: &[u32], action_known: bool) -> TokenStream {
@@ -298,7 +347,7 @@ impl Gen<'_> {
 
     fn statement_ref(&self, st: &Statement) -> TokenStream {
         let rt = self.rt();
-        let (p, i) = (st.policy, st.index);
+        let (p, i) = (uint(st.policy), uint(st.index));
         let sid = match &st.sid {
             Some(s) => quote!(Some(#s)),
             None => quote!(None),
@@ -310,32 +359,56 @@ impl Gen<'_> {
         let rt = self.rt();
         let s = format_ident!("__s{}", id);
         let a = format_ident!("__a{}", id);
-        let allow = allow();
         let action_fn = match &st.actions {
+            _ if !self.needs_action_check(id as u32) => quote!(),
             Actions::Any => quote!(),
-            Actions::Patterns(p) => quote! {
-                #allow
-                #[inline]
-                fn #a(action: &str) -> bool {
-                    false #(|| #rt::glob::matches_ascii_case_insensitive(#p, action))*
+            Actions::Patterns(p) => {
+                let any = any_of(
+                    p.iter()
+                        .map(|p| quote!(#rt::glob::matches_ascii_case_insensitive(#p, action))),
+                );
+                quote! {
+                    #[inline]
+                    fn #a(action: &str) -> bool { #any }
                 }
-            },
-            Actions::Not(p) => quote! {
-                #allow
-                #[inline]
-                fn #a(action: &str) -> bool {
-                    !(false #(|| #rt::glob::matches_ascii_case_insensitive(#p, action))*)
+            }
+            Actions::Not(p) => {
+                let any = any_of(
+                    p.iter()
+                        .map(|p| quote!(#rt::glob::matches_ascii_case_insensitive(#p, action))),
+                );
+                quote! {
+                    #[inline]
+                    fn #a(action: &str) -> bool { !(#any) }
                 }
-            },
+            }
         };
-        let principal = self.principal(&st.principals);
+        let principal = match &st.principals {
+            Principals::Any => quote!(),
+            p => {
+                let check = self.principal(p);
+                quote!(if !(#check) { return false; })
+            }
+        };
         let needs_slots = !st.conditions.is_empty() || resources_use_vars(&st.resources);
         let resolve = if needs_slots {
             quote!(let slots = slots.get_or_insert_with(|| #rt::slots::Slots::resolve(&__KEYS, req));)
         } else {
-            quote!(let _ = slots;)
+            quote!()
         };
-        let resource = self.resources(&st.resources);
+        let resource = match &st.resources {
+            Resources::Any => quote!(),
+            r => {
+                let check = self.resources(r);
+                quote!(if !(#check) { return false; })
+            }
+        };
+        // A constant resource check is cheaper than resolving the slots: do it first.
+        let (resource_before, resource_after) = if resources_use_vars(&st.resources) {
+            (quote!(), resource)
+        } else {
+            (resource, quote!())
+        };
         let mut vars: Vec<Var> = Vec::new();
         for c in &st.conditions {
             for v in &c.vars {
@@ -355,12 +428,12 @@ impl Gen<'_> {
         });
         quote! {
             #action_fn
-            #allow
             #[inline]
             fn #s<'r>(req: &#rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
-                if !(#principal) { return false; }
+                #principal
+                #resource_before
                 #resolve
-                if !(#resource) { return false; }
+                #resource_after
                 #(#var_lets)*
                 #(#conditions)*
                 true
@@ -370,7 +443,7 @@ impl Gen<'_> {
 
     fn variable(&self, v: &Var) -> TokenStream {
         let rt = self.rt();
-        let slot = v.slot;
+        let slot = uint(v.slot);
         let default = match &v.default {
             Some(d) => quote!(Some(#d)),
             None => quote!(None),
@@ -381,16 +454,16 @@ impl Gen<'_> {
     fn principal(&self, p: &Principals) -> TokenStream {
         match p {
             Principals::Any => quote!(true),
-            Principals::Is(values) => quote! {
-                match req.principal { Some(p) => false #(|| p == #values)*, None => false }
-            },
+            Principals::Is(values) => {
+                let any = any_of(values.iter().map(|v| quote!(p == #v)));
+                quote!(match req.principal { Some(p) => #any, None => false })
+            }
             Principals::Not(values) => {
                 if values.iter().any(|v| v == "*") {
                     quote!(req.principal.is_none())
                 } else {
-                    quote! {
-                        match req.principal { Some(p) => !(false #(|| p == #values)*), None => true }
-                    }
+                    let any = any_of(values.iter().map(|v| quote!(p == #v)));
+                    quote!(match req.principal { Some(p) => !(#any), None => true })
                 }
             }
         }
@@ -400,13 +473,9 @@ impl Gen<'_> {
         match r {
             Resources::Any => quote!(true),
             Resources::Patterns(pats) => {
-                let each = pats.iter().map(|p| self.resource_pattern(p, false));
-                quote!(false #(|| #each)*)
+                any_of(pats.iter().map(|p| self.resource_pattern(p, false)))
             }
-            Resources::Not(pats) => {
-                let each = pats.iter().map(|p| self.resource_pattern(p, true));
-                quote!(true #(&& #each)*)
-            }
+            Resources::Not(pats) => all_of(pats.iter().map(|p| self.resource_pattern(p, true))),
         }
     }
 
@@ -429,12 +498,18 @@ impl Gen<'_> {
                 let pieces = self.pieces(parts, &vars);
                 let names: Vec<_> = (0..vars.len()).map(|i| format_ident!("__v{}", i)).collect();
                 let values: Vec<_> = vars.iter().map(|v| self.variable(v)).collect();
-                quote! {
-                    match (#(#values,)*) {
-                        (#(Some(#names),)*) => #bang #rt::glob::matches_pieces(&[#(#pieces),*], req.resource, #rt::glob::Case::Sensitive),
-                        #[allow(unreachable_patterns)]
-                        _ => false,
+                let matched = quote!(#bang #rt::glob::matches_pieces(&[#(#pieces),*], req.resource, #rt::glob::Case::Sensitive));
+                match (names.as_slice(), values.as_slice()) {
+                    ([], []) => matched,
+                    ([name], [value]) => {
+                        quote!(match #value { Some(#name) => #matched, None => false })
                     }
+                    _ => quote! {
+                        match (#(#values,)*) {
+                            (#(Some(#names),)*) => #matched,
+                            _ => false,
+                        }
+                    },
                 }
             }
         }
@@ -490,7 +565,7 @@ impl Gen<'_> {
 
     fn condition(&self, c: &Condition, vars: &[Var]) -> TokenStream {
         let rt = self.rt();
-        let slot = c.slot;
+        let slot = uint(c.slot);
         let value = quote!(slots.get(&__KEYS, #slot));
         if let Test::Null {
             want_missing,
@@ -515,6 +590,8 @@ impl Gen<'_> {
             } => {
                 let consts = if constants.is_empty() {
                     quote!(false)
+                } else if let [only] = constants.as_slice() {
+                    quote!(t == #only)
                 } else if constants.len() <= SMALL_MAP {
                     quote!(matches!(t, #(#constants)|*))
                 } else {
@@ -535,9 +612,14 @@ impl Gen<'_> {
                         quote!(#rt::scalar::eq_parts(&[#(#ps),*], t))
                     }
                 });
+                let any = any_of(
+                    std::iter::once(consts)
+                        .filter(|c| c.to_string() != "false")
+                        .chain(temps),
+                );
                 quote! {
                     let t = #rt::cond::as_text(s)?;
-                    Some(#consts #(|| #temps)*)
+                    Some(#any)
                 }
             }
             Test::Equals {
@@ -549,9 +631,15 @@ impl Gen<'_> {
                     let ps = self.text_parts(parts, vars);
                     quote!(#rt::scalar::eq_ignore_case_parts(&[#(#ps),*], t))
                 });
+                let any = any_of(
+                    constants
+                        .iter()
+                        .map(|c| quote!(#rt::scalar::eq_ignore_case(#c, t)))
+                        .chain(temps),
+                );
                 quote! {
                     let t = #rt::cond::as_text(s)?;
-                    Some(false #(|| #rt::scalar::eq_ignore_case(#constants, t))* #(|| #temps)*)
+                    Some(#any)
                 }
             }
             Test::Like(pats) => {
@@ -562,9 +650,10 @@ impl Gen<'_> {
                         quote!(#rt::glob::matches_pieces(&[#(#ps),*], t, #rt::glob::Case::Sensitive))
                     }
                 });
+                let any = any_of(each);
                 quote! {
                     let t = #rt::cond::as_text(s)?;
-                    Some(false #(|| #each)*)
+                    Some(#any)
                 }
             }
             Test::Arn(pats) => {
@@ -572,18 +661,19 @@ impl Gen<'_> {
                     let ps = self.pieces(parts, vars);
                     quote!(#rt::arn::arn_matches(&[#(#ps),*], t) == Some(true))
                 });
+                let any = any_of(each);
                 quote! {
                     let t = #rt::cond::as_arn(s)?;
-                    Some(false #(|| #each)*)
+                    Some(#any)
                 }
             }
             Test::Number(cmp, values) => {
-                let cmp = cmp_tokens(rt, *cmp);
+                let cmp = cmp_tokens(&rt, *cmp);
                 let vs = values.iter().map(|v| f64_lit(*v));
                 quote!(#rt::cond::number_any(s, #cmp, &[#(#vs),*]))
             }
             Test::Date(cmp, values) => {
-                let cmp = cmp_tokens(rt, *cmp);
+                let cmp = cmp_tokens(&rt, *cmp);
                 let vs = values.iter().map(|v| {
                     let ms = i64_lit(v.millis());
                     quote!(#rt::Timestamp(#ms))
@@ -591,10 +681,13 @@ impl Gen<'_> {
                 quote!(#rt::cond::time_any(s, #cmp, &[#(#vs),*]))
             }
             Test::Bool(values) => quote!(#rt::cond::bool_any(s, &[#(#values),*])),
-            Test::Binary(values) => quote! {
-                let t = #rt::cond::as_text(s)?;
-                Some(false #(|| t == #values)*)
-            },
+            Test::Binary(values) => {
+                let any = any_of(values.iter().map(|v| quote!(t == #v)));
+                quote! {
+                    let t = #rt::cond::as_text(s)?;
+                    Some(#any)
+                }
+            }
             Test::Ip(blocks) => {
                 let bs = blocks.iter().map(|b| {
                     let prefix = b.prefix();

@@ -20,7 +20,19 @@ pub struct CompiledPolicy {
     pub statements: usize,
 }
 
+fn deny_all(_: &Request<'_>) -> Decision<'static> {
+    Decision::ImplicitDeny
+}
+
 impl CompiledPolicy {
+    /// A policy set with no statements: every request is implicitly denied. What `policy!`
+    /// expands to next to its compile error, so the user sees that one error and no cascade.
+    pub const DENY_ALL: CompiledPolicy = CompiledPolicy {
+        evaluate: deny_all,
+        sources: &[],
+        statements: 0,
+    };
+
     /// Decides a request (the same as [`Policy::evaluate`], with a `'static` decision).
     #[inline]
     pub fn decide(&self, request: &Request<'_>) -> Decision<'static> {
