@@ -15,13 +15,6 @@
 //! assert_eq!(arn_matches(&pattern, "arn:aws:iam::000000000000:user/test2"), Some(false));
 //! assert_eq!(arn_matches(&pattern, "test2"), None); // not an ARN
 //! ```
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 
 use crate::glob::{run, Case, Piece, PieceRange};
 
@@ -131,13 +124,6 @@ fn pattern_colons(pattern: &[Piece<'_>]) -> Option<[(usize, usize); SEPARATORS]>
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 mod tests {
     extern crate std;
 

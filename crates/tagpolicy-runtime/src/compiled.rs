@@ -95,24 +95,14 @@ impl NameMap {
         match self {
             NameMap::Small(entries) => entries
                 .iter()
-                .find(|(k, _)| {
-                    k.len() == len
-                        && k.get(..prefix.len()) == Some(prefix)
-                        && k.get(prefix.len()..)
-                            .is_some_and(|rest| rest.eq_ignore_ascii_case(name))
-                })
+                .find(|(k, _)| is_prefixed(k, prefix, name))
                 .map(|(_, v)| *v),
             NameMap::Phf(map) => {
                 let mut buf = [0u8; FOLD_BUFFER];
                 let Some(dst) = buf.get_mut(..len) else {
                     return map
                         .entries()
-                        .find(|(k, _)| {
-                            k.len() == len
-                                && k.get(..prefix.len()) == Some(prefix)
-                                && k.get(prefix.len()..)
-                                    .is_some_and(|rest| rest.eq_ignore_ascii_case(name))
-                        })
+                        .find(|(k, _)| is_prefixed(k, prefix, name))
                         .map(|(_, v)| *v);
                 };
                 let (head, tail) = dst.split_at_mut(prefix.len());
@@ -124,6 +114,15 @@ impl NameMap {
             }
         }
     }
+}
+
+/// Whether the lower-cased `key` is `prefix` followed by `name` in any ASCII case.
+fn is_prefixed(key: &str, prefix: &str, name: &str) -> bool {
+    key.len() == prefix.len().saturating_add(name.len())
+        && key.get(..prefix.len()) == Some(prefix)
+        && key
+            .get(prefix.len()..)
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(name))
 }
 
 /// The key table of a compiled policy: names → slots, with what each slot stands for.

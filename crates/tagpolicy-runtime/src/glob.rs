@@ -23,13 +23,6 @@
 //! assert!(glob::matches_pieces(&pieces, "home/a*b/notes.txt", Case::Sensitive));
 //! assert!(!glob::matches_pieces(&pieces, "home/axxb/notes.txt", Case::Sensitive));
 //! ```
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 
 /// One element of a glob pattern whose text may come from several sources (literal text of the policy,
 /// values of policy variables substituted at run time): text is always literal.
@@ -323,13 +316,6 @@ pub(crate) fn run<P: Pattern>(pattern: P, input: &str, case: Case, steps: &mut u
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 mod tests {
     extern crate std;
 

@@ -8,13 +8,6 @@
 //! assert_eq!(block.contains_str("2001:db8::1"), Some(false)); // an IPv4 block never holds IPv6
 //! assert_eq!(block.contains_str("not an ip"), None);
 //! ```
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 
 pub use core::net::IpAddr;
 
@@ -202,13 +195,6 @@ fn parse_prefix(s: &str) -> Option<u8> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 mod tests {
     extern crate std;
 

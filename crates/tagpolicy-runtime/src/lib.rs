@@ -3,8 +3,24 @@
 //! This crate holds the request, value and decision types, the matchers (glob, ARN, IP/CIDR, dates,
 //! numbers), the condition semantics both evaluation paths share, and the [`Policy`] trait. It is
 //! `no_std` and never allocates on the evaluation path.
-#![cfg_attr(not(feature = "std"), no_std)]
+#![no_std]
 #![deny(missing_docs)]
+// Evaluation must never panic on user input: no unwrap, no indexing that can fail, no overflow.
+// (Unit tests may do all of these.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+// Unit tests may use std (formatting, vectors); the library itself never does.
+#[cfg(test)]
+extern crate std;
 
 pub mod arn;
 pub mod compiled;

@@ -7,15 +7,9 @@
 //! assert!(!eq_ignore_case("Straße", "STRASSE")); // lowercase mapping, not case folding
 //! assert!(eq_ignore_case("ÉCOLE", "école"));
 //! ```
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 
-/// AWS numeric value: decimal integer or float text ("10", "-3", "2.5", "1e3"? decide from AWS docs/cases; reject "NaN", "inf", "", whitespace, hex, "1_000").
+/// AWS numeric value: decimal integer or decimal text with a fraction ("10", "-3", "2.5"); no
+/// exponent, `NaN`, `inf`, empty text, whitespace, hex or digit separators.
 ///
 /// Accepted syntax: an optional sign (`+` or `-`), one or more ASCII digits, then optionally a `.`
 /// followed by one or more ASCII digits. AWS documents numeric condition values as "an integer or
@@ -120,13 +114,6 @@ pub fn eq_parts(parts: &[&str], b: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 mod tests {
     extern crate std;
 

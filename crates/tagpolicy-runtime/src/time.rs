@@ -13,13 +13,6 @@
 //! let mut buf = [0u8; 32];
 //! assert_eq!(a.write_rfc3339(&mut buf), "2018-08-10T00:00:00Z");
 //! ```
-#![deny(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 
 use core::fmt;
 
@@ -480,13 +473,6 @@ fn parse_zone(c: &mut Cursor<'_>, strict: bool) -> Option<i64> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::arithmetic_side_effects,
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 mod tests {
     extern crate std;
 
