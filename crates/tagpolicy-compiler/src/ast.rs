@@ -241,19 +241,39 @@ impl Operator {
 }
 
 fn unknown_operator(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    let suggestion = OPERATORS
-        .iter()
-        .map(|(n, _, _)| *n)
-        .find(|n| {
-            lower.ends_with(&n.to_ascii_lowercase())
-                || lower.trim_end_matches("ifexists") == n.to_ascii_lowercase()
-        })
-        .or_else(|| closest(name, OPERATORS.iter().map(|(n, _, _)| *n)));
-    match suggestion {
+    match suggest_operator(name) {
         Some(s) => format!("unknown condition operator `{name}` (did you mean `{s}`?)"),
         None => format!("unknown condition operator `{name}`"),
     }
+}
+
+/// The operator the author probably meant: qualifier, base name and `IfExists` each corrected
+/// (case first, then spelling), so `forallvalues:stringequals` becomes
+/// `ForAllValues:StringEquals` and `NotIPAddress` becomes `NotIpAddress`.
+fn suggest_operator(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let (qualifier, rest) = [
+        ("forallvalues:", "ForAllValues:"),
+        ("foranyvalue:", "ForAnyValue:"),
+    ]
+    .iter()
+    .find_map(|(l, canonical)| {
+        lower
+            .starts_with(l)
+            .then(|| (*canonical, name.get(l.len()..).unwrap_or("")))
+    })
+    .unwrap_or(("", name));
+    let rest_lower = rest.to_ascii_lowercase();
+    let (base, suffix) = match rest_lower.strip_suffix("ifexists") {
+        Some(b) if !b.is_empty() => (rest.get(..b.len()).unwrap_or(rest), "IfExists"),
+        _ => (rest, ""),
+    };
+    let names = || OPERATORS.iter().map(|(n, _, _)| *n);
+    let fixed = names()
+        .find(|n| n.eq_ignore_ascii_case(base))
+        .or_else(|| closest(base, names()))?;
+    let suggestion = format!("{qualifier}{fixed}{suffix}");
+    (suggestion != name && Operator::parse(&suggestion).is_ok()).then_some(suggestion)
 }
 
 /// The closest candidate by edit distance, when it is close enough to be a likely typo.
@@ -771,7 +791,18 @@ fn condition_value(
         OpFamily::StringEquals
         | OpFamily::StringEqualsIgnoreCase
         | OpFamily::StringLike
-        | OpFamily::Arn => template(&text, v.span, vars, diags).map(CondValue::Text),
+        | OpFamily::Arn => {
+            let t = template(&text, v.span, vars, diags)?;
+            if family == OpFamily::Arn && pattern_pieces(&t) > MAX_TEMPLATE_PARTS {
+                diags.error_help(
+                    v.span,
+                    format!("ARN pattern \"{text}\" has too many wildcards and variables (at most {MAX_TEMPLATE_PARTS} pieces)"),
+                    "match fewer components with wildcards, or use StringLike",
+                );
+                return None;
+            }
+            Some(CondValue::Text(t))
+        }
         OpFamily::Numeric(_) => match json_number(v).or_else(|| scalar::parse_number(&text)) {
             Some(n) => Some(CondValue::Number(n)),
             None => bad(
@@ -874,21 +905,28 @@ pub fn template(
     if parts.is_empty() {
         parts.push(PartAst::Text(String::new()));
     }
-    let pieces = parts
-        .iter()
-        .map(|p| match p {
-            PartAst::Text(t) => 1 + t.matches(['*', '?']).count() * 2,
-            _ => 1,
-        })
-        .sum::<usize>();
-    if parts.iter().any(|p| !matches!(p, PartAst::Text(_))) && pieces > MAX_TEMPLATE_PARTS {
+    let t = TemplateAst { parts };
+    let pieces = pattern_pieces(&t);
+    if t.parts.iter().any(|p| !matches!(p, PartAst::Text(_))) && pieces > MAX_TEMPLATE_PARTS {
         diags.error(
             span,
             format!("too many variables and wildcards in one value (at most {MAX_TEMPLATE_PARTS})"),
         );
         return None;
     }
-    Some(TemplateAst { parts })
+    Some(t)
+}
+
+/// How many glob pieces a template makes as a pattern: runs of text, each `*` and `?`, each
+/// escape and each variable.
+pub fn pattern_pieces(t: &TemplateAst) -> usize {
+    t.parts
+        .iter()
+        .map(|p| match p {
+            PartAst::Text(s) => tagpolicy_runtime::glob::pieces(s).count(),
+            _ => 1,
+        })
+        .sum()
 }
 
 fn variable(inner: &str, whole: &str, span: Span, diags: &mut Diagnostics<'_>) -> Option<PartAst> {

@@ -207,13 +207,11 @@ impl Gen<'_> {
 
     fn keys(&self) -> TokenStream {
         let rt = self.rt();
-        let entries: Vec<(String, u32)> = self
-            .ir
-            .keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.name.clone(), i as u32))
-            .collect();
+        let mut entries: Vec<(String, u32)> = Vec::new();
+        for (i, k) in self.ir.keys.iter().enumerate() {
+            entries.push((k.name.clone(), i as u32));
+            entries.extend(k.aliases.iter().map(|a| (a.clone(), i as u32)));
+        }
         let names = self.name_map(&entries);
         let builtin = |b: Builtin| match self.ir.keys.iter().position(|k| k.builtin == Some(b)) {
             Some(i) => {

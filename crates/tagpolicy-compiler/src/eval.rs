@@ -289,6 +289,7 @@ impl KeyIndex {
         for (slot, key) in ir.keys.iter().enumerate() {
             let slot = slot as u16;
             names.push((key.name.clone(), slot));
+            names.extend(key.aliases.iter().map(|a| (a.clone(), slot)));
             if let Some((f, k)) = &key.tag {
                 tags.push((*f, k.clone(), slot));
             }

@@ -56,6 +56,9 @@ pub struct Key {
     pub tag: Option<(TagFamily, String)>,
     /// For keys the request itself supplies.
     pub builtin: Option<Builtin>,
+    /// Other lower-cased names of the same key: service tag keys (`iam:resourcetag/k`) name the
+    /// tag that `aws:resourcetag/k` names.
+    pub aliases: Vec<String>,
 }
 
 /// A position in a source file, for explanations.
@@ -323,6 +326,14 @@ impl KeyInterner {
         if let Some(&s) = self.by_name.get(&name) {
             return s;
         }
+        if let Some(canonical) = canonical_tag_key(&name) {
+            let slot = self.slot(&canonical);
+            if let Some(key) = self.keys.get_mut(usize::from(slot)) {
+                key.aliases.push(name.clone());
+            }
+            self.by_name.insert(name, slot);
+            return slot;
+        }
         let slot = u16::try_from(self.keys.len()).unwrap_or(u16::MAX);
         let tag = [
             TagFamily::Principal,
@@ -339,10 +350,21 @@ impl KeyInterner {
             builtin: Builtin::of(&name),
             tag,
             name: name.clone(),
+            aliases: Vec::new(),
         });
         self.by_name.insert(name, slot);
         slot
     }
+}
+
+/// The `aws:` form of a service tag key (`iam:resourcetag/k` → `aws:resourcetag/k`), which names
+/// the same tag.
+fn canonical_tag_key(lower: &str) -> Option<String> {
+    let (service, rest) = lower.split_once(':')?;
+    let is_tag = ["resourcetag/", "requesttag/", "principaltag/"]
+        .iter()
+        .any(|p| rest.strip_prefix(p).is_some_and(|k| !k.is_empty()));
+    (service != "aws" && !service.is_empty() && is_tag).then(|| format!("aws:{rest}"))
 }
 
 fn lower_statement(
