@@ -39,6 +39,19 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// `file:line:col: message` (and the help line) without the severity: for contexts that
+    /// already say it is an error, such as a `compile_error!`.
+    pub fn located_message(&self) -> String {
+        let mut s = format!("{}:{}:{}: {}", self.file, self.line, self.col, self.message);
+        if let Some(help) = &self.help {
+            s.push_str("\n  help: ");
+            s.push_str(help);
+        }
+        s
+    }
+}
+
 impl fmt::Display for Diagnostic {
     /// `file:line:col: error: message`, then `  help: …` on its own line when there is help.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

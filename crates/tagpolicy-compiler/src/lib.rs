@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod build;
 pub mod cases;
 pub mod codegen;
 pub mod diag;

@@ -1,0 +1,8 @@
+static P: tagpolicy::CompiledPolicy = tagpolicy::policy!(
+    r#"{
+  "Version": "2012-10-17",
+  "Statement": [{ "Effect": "allow", "Action": "s3:GetObject", "Resource": "*" }]
+}"#
+);
+
+fn main() {}

@@ -1,0 +1,3 @@
+static P: tagpolicy::CompiledPolicy = tagpolicy::policy!(file = "policies/no-such-file.json");
+
+fn main() {}

@@ -1,0 +1,6 @@
+static P: tagpolicy::CompiledPolicy = tagpolicy::policy!({
+    "Version": "2012-10-17",
+    "Statement": []
+});
+
+fn main() {}

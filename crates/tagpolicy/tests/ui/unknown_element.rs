@@ -1,0 +1,12 @@
+static P: tagpolicy::CompiledPolicy = tagpolicy::policy!(
+    r#"{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Actoin": "s3:GetObject",
+    "Resource": "*"
+  }]
+}"#
+);
+
+fn main() {}

@@ -1,0 +1,11 @@
+static P: tagpolicy::CompiledPolicy = tagpolicy::policy!(
+    r#"{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow", "Action": "s3:GetObject",
+    "Resource": "arn:aws:s3:::home/${aws:username/*"
+  }]
+}"#
+);
+
+fn main() {}

@@ -1,0 +1,3 @@
+static P: tagpolicy::CompiledPolicy = tagpolicy::policy!(fiel = "policies/owner.json");
+
+fn main() {}
