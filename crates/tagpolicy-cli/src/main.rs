@@ -22,9 +22,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Parse, validate and lint policy files; exit 1 if any has an error.
+    /// Parse, validate and lint policy files and permission sets; exit 1 if any has an error.
     Check {
-        /// Policy files (JSON).
+        /// Policy files or permission-set files (JSON).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -134,11 +134,17 @@ fn check(files: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
-        let result = parse_json(&source).and_then(|json| compile_policies(&[(&source, &json)]));
+        let result = parse_json(&source).and_then(|json| {
+            if tagpolicy_compiler::permissions::is_permission_set(&json) {
+                tagpolicy_compiler::check_permission_set(&source, &json).map(|(_, w)| w)
+            } else {
+                compile_policies(&[(&source, &json)]).map(|c| c.warnings)
+            }
+        });
         match result {
-            Ok(compiled) => {
-                print_diagnostics(&compiled.warnings);
-                warnings += compiled.warnings.len();
+            Ok(found) => {
+                print_diagnostics(&found);
+                warnings += found.len();
             }
             Err(Errors(diags)) => {
                 print_diagnostics(&diags);

@@ -32,6 +32,8 @@ pub mod eval;
 pub mod ir;
 pub mod json;
 pub mod lint;
+pub mod logic;
+pub mod permissions;
 
 pub use diag::{Diagnostic, Errors, Severity, Source};
 pub use eval::RuntimePolicy;
@@ -96,6 +98,24 @@ pub fn compile_policies(inputs: &[(&Source, &Json)]) -> Result<Compiled, Errors>
         ir: ir::lower(&lowered),
         warnings,
     })
+}
+
+/// Reads and checks a permission set (SPEC §3): its roles, permissions and JSON Logic
+/// conditions. Returns the checked document and its warnings, or every error.
+pub fn check_permission_set(
+    source: &Source,
+    json: &Json,
+) -> Result<(permissions::PermissionSetDoc, Vec<Diagnostic>), Errors> {
+    let mut diags = Diagnostics::new(source);
+    let doc = permissions::read_permission_set(json, &[], &mut diags);
+    let failed = diags.has_errors();
+    let all = diags.into_vec();
+    match doc {
+        Some(doc) if !failed => Ok((doc, all)),
+        _ => Err(Errors(
+            all.into_iter().filter(Diagnostic::is_error).collect(),
+        )),
+    }
 }
 
 /// Compiles one policy document from its text, ready to evaluate. `name` is used in messages.
