@@ -1,12 +1,28 @@
 //! Compiles the policies of every IAM case under `cases/` to Rust, so the tests can run each case
 //! through the compiled path next to the run-time path. A new case file needs no code change.
+//!
+//! It also generates the random policy corpus of the agreement property test (`build/random.rs`,
+//! a fixed seed) and compiles it the same way, into `random_policies.rs`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use tagpolicy_compiler::cases::{case_kind, case_list, read_iam_case, CaseKind};
 use tagpolicy_compiler::codegen::{generate, CodegenOptions};
-use tagpolicy_compiler::{parse_json, Source};
+use tagpolicy_compiler::json::Json;
+use tagpolicy_compiler::{compile_policies, parse_json, Source};
+
+#[path = "build/random.rs"]
+mod random;
+#[path = "build/regressions.rs"]
+mod regressions;
+#[path = "build/vocab.rs"]
+mod vocab;
+
+/// Seed of the random policy corpus: changing it changes every random policy set.
+const RANDOM_SEED: u64 = 0x7a67_706f_6c69_6379;
+/// How many random policy sets the corpus holds.
+const RANDOM_SETS: usize = 300;
 
 fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -64,4 +80,31 @@ fn main() {
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("compiled_cases.rs");
     std::fs::write(dest, out).expect("write generated cases");
+    random_policies(&opts);
+}
+
+/// Generates the random policy corpus, compiles every set and writes `RANDOM`.
+fn random_policies(opts: &CodegenOptions) {
+    let mut out = String::from(
+        "/// (the policy set as one JSON array of policy documents, the compiled policy set)\n\
+         pub static RANDOM: &[(&str, ::tagpolicy_runtime::CompiledPolicy)] = &[\n",
+    );
+    for (i, text) in random::corpus(RANDOM_SEED, RANDOM_SETS).iter().enumerate() {
+        let source = Source::new(format!("random[{i}]"), text.clone());
+        let json = parse_json(&source).unwrap_or_else(|e| {
+            panic!("random policy set {i} is not JSON (generator bug):\n{e}\n{text}")
+        });
+        let Some(items) = json.as_array() else {
+            panic!("random policy set {i} is not a JSON array (generator bug):\n{text}");
+        };
+        let inputs: Vec<(&Source, &Json)> = items.iter().map(|p| (&source, p)).collect();
+        let compiled = compile_policies(&inputs).unwrap_or_else(|e| {
+            panic!("random policy set {i} does not compile (generator bug):\n{e}\n{text}")
+        });
+        let tokens = generate(&compiled.ir, opts);
+        writeln!(out, "({text:?}, {tokens}),").expect("write");
+    }
+    out.push_str("];\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("random_policies.rs");
+    std::fs::write(dest, out).expect("write generated random policies");
 }

@@ -149,9 +149,14 @@ impl KeyTable for StaticKeys {
 
     #[inline]
     fn tag_slot_of(&self, family: TagFamily, tag_key: &str) -> Option<u16> {
-        self.names
+        let slot = self
+            .names
             .get_prefixed(family.prefix(), tag_key)
-            .and_then(|s| u16::try_from(s).ok())
+            .and_then(|s| u16::try_from(s).ok())?;
+        // Only keys the IR made tag keys of that family (never `aws:principaltag/` itself for an
+        // empty tag key, which the IR treats as an ordinary key).
+        let info = self.infos.get(usize::from(slot))?;
+        matches!(info.tag, Some((f, _)) if f == family).then_some(slot)
     }
 
     #[inline]
