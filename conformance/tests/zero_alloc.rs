@@ -5,8 +5,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use conformance::{case_files, compiled, read_source};
-use tagpolicy_compiler::cases::{case_kind, case_list, read_iam_case, CaseKind};
+use tagpolicy_compiler::cases::{
+    case_kind, case_list, read_iam_case, read_permission_case, with_access_request, CaseKind,
+};
 use tagpolicy_compiler::parse_json;
+use tagpolicy_runtime::access::Permissions;
 use tagpolicy_runtime::Policy;
 
 struct Counting;
@@ -99,6 +102,47 @@ fn evaluation_allocates_nothing_on_either_path() {
     assert!(
         offenders.is_empty(),
         "allocating evaluations:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn permission_decisions_allocate_nothing() {
+    let mut checked = 0usize;
+    let mut offenders = Vec::new();
+    for path in case_files() {
+        let source = read_source(&path);
+        let json = parse_json(&source).expect("case file parses");
+        for case in case_list(&source, &json).expect("case list") {
+            if case_kind(case) != Some(CaseKind::Permissions) || case.get("grants").is_some() {
+                continue;
+            }
+            let c = read_permission_case(&source, case).expect("case compiles");
+            let request = case.get("request").expect("case has a request");
+            // The request is built (in an arena) before the closure runs; only decisions count.
+            let events_seen = with_access_request(&source, request, |req| {
+                std::hint::black_box(c.permissions.decide(req));
+                let before = events();
+                for _ in 0..3 {
+                    std::hint::black_box(c.permissions.decide(std::hint::black_box(req)));
+                }
+                events() - before
+            })
+            .expect("request reads");
+            if events_seen != 0 {
+                offenders.push(format!(
+                    "{}: {} ({events_seen} events)",
+                    source.name(),
+                    c.name
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 84, "only {checked} permission cases checked");
+    assert!(
+        offenders.is_empty(),
+        "allocating permission decisions:\n{}",
         offenders.join("\n")
     );
 }

@@ -184,6 +184,11 @@ fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -
         Some((_, Some(ts))) => Some(ts),
         None => None,
     };
+    if let [single] = policies {
+        if let Some(code) = eval_permissions(single, request, json) {
+            return code;
+        }
+    }
     let Some(policy) = compile_files(policies) else {
         return ExitCode::FAILURE;
     };
@@ -219,6 +224,80 @@ fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `eval` with a permission set: `None` when the file is not a permission set.
+fn eval_permissions(policy: &PathBuf, request: &PathBuf, json: bool) -> Option<ExitCode> {
+    use tagpolicy_runtime::access::{AccessDecision, Permissions};
+    let source = read(policy).ok()?;
+    let parsed = parse_json(&source).ok()?;
+    if !tagpolicy_compiler::permissions::is_permission_set(&parsed) {
+        return None;
+    }
+    let doc = match tagpolicy_compiler::check_permission_set(&source, &parsed) {
+        Ok((doc, warnings)) => {
+            print_diagnostics(&warnings);
+            doc
+        }
+        Err(Errors(diags)) => {
+            print_diagnostics(&diags);
+            return Some(ExitCode::FAILURE);
+        }
+    };
+    let set = tagpolicy_compiler::perm_eval::RuntimePermissions::new(
+        tagpolicy_compiler::perm_ir::lower_permission_set(&doc, source.name()),
+    );
+    let req_source = match read(request) {
+        Ok(s) => s,
+        Err(e) => {
+            err!("{e}");
+            return Some(ExitCode::FAILURE);
+        }
+    };
+    let req_json = match parse_json(&req_source) {
+        Ok(j) => j,
+        Err(Errors(diags)) => {
+            print_diagnostics(&diags);
+            return Some(ExitCode::FAILURE);
+        }
+    };
+    let items: Vec<&Json> = match &req_json.kind {
+        JsonKind::Array(items) => items.iter().collect(),
+        _ => vec![&req_json],
+    };
+    for item in items {
+        let line = cases::with_access_request(&req_source, item, |r| {
+            let who = r.subject.id;
+            let what = format!("{} {} {}", r.action, r.resource.kind, r.resource.id);
+            match set.decide(r) {
+                AccessDecision::Allow { permission, roles } if json => serde_json::json!({
+                    "subject": who, "request": what, "decision": "Allow",
+                    "permission": permission, "roles": roles.names(),
+                })
+                .to_string(),
+                AccessDecision::Deny if json => serde_json::json!({
+                    "subject": who, "request": what, "decision": "Deny",
+                })
+                .to_string(),
+                AccessDecision::Allow { permission, roles } => format!(
+                    "Allow {who}: {what}: permission `{permission}` granted by role{} {}",
+                    if roles.names().len() == 1 { "" } else { "s" },
+                    roles.names().join(", ")
+                ),
+                AccessDecision::Deny => {
+                    format!("Deny  {who}: {what}: no permission of the subject's roles allows it")
+                }
+            }
+        });
+        match line {
+            Ok(l) => out!("{l}"),
+            Err(Errors(diags)) => {
+                print_diagnostics(&diags);
+                return Some(ExitCode::FAILURE);
+            }
+        }
+    }
+    Some(ExitCode::SUCCESS)
 }
 
 fn read_requests(source: &Source) -> Result<Vec<RequestSpec>, Errors> {

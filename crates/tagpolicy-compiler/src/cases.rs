@@ -376,15 +376,11 @@ pub fn run_case(source: &Source, case: &Json) -> CaseResult {
         None => Outcome::Error(
             "not a case: it has none of `policies`, `permissions`/`roles` or `rule`".to_string(),
         ),
-        Some(CaseKind::Permissions) => {
-            Outcome::Unsupported("permission-set cases are not supported yet".to_string())
-        }
-        Some(CaseKind::JsonLogic) => {
-            Outcome::Unsupported("JSON Logic cases are not supported yet".to_string())
-        }
-        Some(CaseKind::Iam) if case.get("grants").is_some() || case.get("revoked").is_some() => {
+        Some(_) if case.get("grants").is_some() || case.get("revoked").is_some() => {
             Outcome::Unsupported("cases with grants are not supported yet".to_string())
         }
+        Some(CaseKind::Permissions) => run_permission_case(source, case),
+        Some(CaseKind::JsonLogic) => run_logic_case(source, case),
         Some(CaseKind::Iam) => match read_iam_case(source, case) {
             Err(e) => Outcome::Error(e.to_string()),
             Ok(c) => {
@@ -404,5 +400,244 @@ pub fn run_case(source: &Source, case: &Json) -> CaseResult {
         name,
         line,
         outcome,
+    }
+}
+
+/// Values of scratch space for JSON Logic cases (tooling; decisions use a fixed stack budget).
+const CASE_SCRATCH_VALS: usize = 1 << 16;
+/// Bytes of scratch space for JSON Logic cases.
+const CASE_SCRATCH_BYTES: usize = 1 << 20;
+
+/// A JSON Logic case, read and lowered.
+#[derive(Debug)]
+pub struct LogicCase {
+    /// The case's name.
+    pub name: String,
+    /// The lowered rule.
+    pub expr: crate::perm_ir::Expr,
+}
+
+/// Reads and lowers the rule of a JSON Logic case.
+pub fn read_logic_case(source: &Source, case: &Json) -> Result<LogicCase, Errors> {
+    let mut diags = Diagnostics::new(source);
+    let rule = case
+        .get("rule")
+        .and_then(|r| crate::logic::read_rule(r, &mut diags));
+    if case.get("expected").is_none() {
+        diags.error(case.span, "case has no `expected`");
+    }
+    match rule {
+        Some(rule) if !diags.has_errors() => Ok(LogicCase {
+            name: case_name(case),
+            expr: crate::perm_ir::lower_rule(&rule),
+        }),
+        _ => Err(Errors(
+            diags
+                .into_vec()
+                .into_iter()
+                .filter(|d| d.is_error())
+                .collect(),
+        )),
+    }
+}
+
+fn run_logic_case(source: &Source, case: &Json) -> Outcome {
+    use tagpolicy_runtime::jsonlogic::Val;
+    let c = match read_logic_case(source, case) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let bump = bumpalo::Bump::new();
+    let data = case
+        .get("data")
+        .map_or(Val::Null, |d| crate::values::json_to_val(d, &bump));
+    let mut vals = vec![Val::Null; CASE_SCRATCH_VALS];
+    let mut bytes = vec![0u8; CASE_SCRATCH_BYTES];
+    let mut members = vec![("", Val::Null); CASE_SCRATCH_VALS];
+    let mut scratch =
+        tagpolicy_runtime::scratch::Scratch::new(&mut vals, &mut bytes).with_members(&mut members);
+    let got = crate::perm_eval::eval(&c.expr, crate::perm_eval::Data::Value(data), &mut scratch);
+    let Some(expected) = case.get("expected") else {
+        return Outcome::Error("case has no `expected`".to_string());
+    };
+    match got {
+        Some(v) if crate::values::val_matches_json(v, expected) => Outcome::Passed,
+        Some(v) => Outcome::Failed {
+            expected: expected.to_value().to_string(),
+            got: crate::values::describe_val(v),
+        },
+        None => Outcome::Failed {
+            expected: expected.to_value().to_string(),
+            got: "an evaluation error".to_string(),
+        },
+    }
+}
+
+/// Fields a permission case may have besides `roles` and `permissions`.
+const PERMISSION_CASE_FIELDS: &[&str] = &["name", "request", "expected", "source", "note"];
+
+/// A permission case, read and compiled.
+#[derive(Debug)]
+pub struct PermissionCase {
+    /// The case's name.
+    pub name: String,
+    /// The permission set.
+    pub permissions: crate::perm_eval::RuntimePermissions,
+    /// Whether the case expects Allow.
+    pub expect_allow: bool,
+}
+
+/// Reads and compiles the permission set of a permission case.
+pub fn read_permission_case(source: &Source, case: &Json) -> Result<PermissionCase, Errors> {
+    let mut diags = Diagnostics::new(source);
+    let doc = crate::permissions::read_permission_set(case, PERMISSION_CASE_FIELDS, &mut diags);
+    let expect_allow = match case.get("expected").and_then(Json::as_str) {
+        Some("Allow") => Some(true),
+        Some("Deny") => Some(false),
+        _ => {
+            diags.error(case.span, "`expected` must be \"Allow\" or \"Deny\"");
+            None
+        }
+    };
+    match (doc, expect_allow) {
+        (Some(doc), Some(expect_allow)) if !diags.has_errors() => Ok(PermissionCase {
+            name: case_name(case),
+            permissions: crate::perm_eval::RuntimePermissions::new(
+                crate::perm_ir::lower_permission_set(&doc, source.name()),
+            ),
+            expect_allow,
+        }),
+        _ => Err(Errors(
+            diags
+                .into_vec()
+                .into_iter()
+                .filter(|d| d.is_error())
+                .collect(),
+        )),
+    }
+}
+
+/// Builds a permission request from its JSON (`subject`, `resource`, `action`, `context`,
+/// `time`) with its data in `bump`, and hands it to `f`.
+pub fn with_access_request<R>(
+    source: &Source,
+    json: &Json,
+    f: impl FnOnce(&tagpolicy_runtime::access::AccessRequest<'_>) -> R,
+) -> Result<R, Errors> {
+    use tagpolicy_runtime::access::{AccessRequest, Entity};
+    let bump = bumpalo::Bump::new();
+    let mut diags = Diagnostics::new(source);
+    for m in json.as_object().unwrap_or(&[]) {
+        if !["subject", "resource", "action", "context", "time"].contains(&m.key.as_str()) {
+            diags.error(m.key_span, format!("unknown request field `{}`", m.key));
+        }
+    }
+    let text = |j: Option<&Json>| -> &str {
+        j.and_then(Json::as_str)
+            .map_or("", |s| bump.alloc_str(s) as &str)
+    };
+    let entity = |j: Option<&Json>, diags: &mut Diagnostics<'_>| -> Entity<'_> {
+        let Some(j) = j else {
+            return Entity::default();
+        };
+        let roles: &[&str] = match j.get("roles").and_then(Json::as_array) {
+            Some(items) => bump.alloc_slice_fill_iter(
+                items
+                    .iter()
+                    .map(|r| -> &str { r.as_str().map_or("", |s| bump.alloc_str(s)) }),
+            ),
+            None => &[],
+        };
+        let meta: &[(&str, tagpolicy_runtime::jsonlogic::Val<'_>)] =
+            match j.get("meta").and_then(Json::as_object) {
+                Some(ms) => bump.alloc_slice_fill_iter(ms.iter().map(|m| {
+                    (
+                        &*bump.alloc_str(&m.key),
+                        crate::values::json_to_val(&m.value, &bump),
+                    )
+                })),
+                None => &[],
+            };
+        let mut tags: Vec<(&str, &[&str])> = Vec::new();
+        if let Some(ms) = j.get("tags").and_then(Json::as_object) {
+            for m in ms {
+                let Some(values) = m
+                    .value
+                    .as_array()
+                    .and_then(|vs| vs.iter().map(Json::as_str).collect::<Option<Vec<&str>>>())
+                else {
+                    diags.error(
+                        m.value.span,
+                        format!("tag group `{}` must be a list of strings", m.key),
+                    );
+                    continue;
+                };
+                let values: &[&str] =
+                    bump.alloc_slice_fill_iter(values.iter().map(|v| &*bump.alloc_str(v)));
+                tags.push((bump.alloc_str(&m.key), values));
+            }
+        }
+        Entity {
+            id: text(j.get("id")),
+            kind: text(j.get("type")),
+            roles,
+            meta,
+            tags: bump.alloc_slice_copy(&tags),
+        }
+    };
+    let subject = entity(json.get("subject"), &mut diags);
+    let resource = entity(json.get("resource"), &mut diags);
+    let context: &[(&str, tagpolicy_runtime::jsonlogic::Val<'_>)] =
+        match json.get("context").and_then(Json::as_object) {
+            Some(ms) => bump.alloc_slice_fill_iter(ms.iter().map(|m| {
+                (
+                    &*bump.alloc_str(&m.key),
+                    crate::values::json_to_val(&m.value, &bump),
+                )
+            })),
+            None => &[],
+        };
+    let time = json
+        .get("time")
+        .and_then(Json::as_str)
+        .and_then(Timestamp::parse_rfc3339);
+    if diags.has_errors() {
+        return Err(Errors(diags.into_vec()));
+    }
+    let mut request = AccessRequest::new(subject, text(json.get("action")), resource);
+    request.context = context;
+    request.time = time;
+    Ok(f(&request))
+}
+
+fn run_permission_case(source: &Source, case: &Json) -> Outcome {
+    use tagpolicy_runtime::access::{AccessDecision, Permissions};
+    let c = match read_permission_case(source, case) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let Some(request) = case.get("request") else {
+        return Outcome::Error("case has no `request`".to_string());
+    };
+    let decision = with_access_request(source, request, |r| {
+        let d = c.permissions.decide(r);
+        let described = match d {
+            AccessDecision::Allow { permission, roles } => {
+                format!(
+                    "Allow by permission `{permission}` (roles {:?})",
+                    roles.names()
+                )
+            }
+            AccessDecision::Deny => "Deny (no permission allows)".to_string(),
+        };
+        (d.is_allowed(), described)
+    });
+    match decision {
+        Err(e) => Outcome::Error(e.to_string()),
+        Ok((allowed, _)) if allowed == c.expect_allow => Outcome::Passed,
+        Ok((_, got)) => Outcome::Failed {
+            expected: if c.expect_allow { "Allow" } else { "Deny" }.to_string(),
+            got,
+        },
     }
 }

@@ -33,7 +33,10 @@ pub mod ir;
 pub mod json;
 pub mod lint;
 pub mod logic;
+pub mod perm_eval;
+pub mod perm_ir;
 pub mod permissions;
+pub mod values;
 
 pub use diag::{Diagnostic, Errors, Severity, Source};
 pub use eval::RuntimePolicy;

@@ -22,14 +22,17 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod access;
 pub mod arn;
 pub mod compiled;
 pub mod cond;
 pub mod decision;
 pub mod glob;
 pub mod ip;
+pub mod jsonlogic;
 pub mod request;
 pub mod scalar;
+pub mod scratch;
 pub mod slots;
 pub mod time;
 

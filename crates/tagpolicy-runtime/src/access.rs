@@ -1,0 +1,180 @@
+//! The permission form (SPEC §3): requests about a subject acting on a resource, decided by roles
+//! that grant permissions with JSON Logic conditions.
+
+use crate::jsonlogic::Val;
+use crate::time::Timestamp;
+
+/// A subject or a resource: what a permission condition can read about it.
+///
+/// Conditions see it as `{"id", "type", "meta": {…}, "tags": {group: [values]}}`; roles are not
+/// part of that data (they decide which permissions apply).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Entity<'a> {
+    /// Its id (`resource_pattern` globs match a resource's id).
+    pub id: &'a str,
+    /// Its type (`resource_type` is compared with a resource's type).
+    pub kind: &'a str,
+    /// For a subject: the roles it holds.
+    pub roles: &'a [&'a str],
+    /// Attributes, typed.
+    pub meta: &'a [(&'a str, Val<'a>)],
+    /// Tag groups: each a list of values.
+    pub tags: &'a [(&'a str, &'a [&'a str])],
+}
+
+impl<'a> Entity<'a> {
+    /// An entity of a type with an id.
+    pub const fn new(kind: &'a str, id: &'a str) -> Self {
+        Entity {
+            id,
+            kind,
+            roles: &[],
+            meta: &[],
+            tags: &[],
+        }
+    }
+
+    /// Sets the roles.
+    pub const fn with_roles(mut self, roles: &'a [&'a str]) -> Self {
+        self.roles = roles;
+        self
+    }
+
+    /// Sets the attributes.
+    pub const fn with_meta(mut self, meta: &'a [(&'a str, Val<'a>)]) -> Self {
+        self.meta = meta;
+        self
+    }
+
+    /// Sets the tag groups.
+    pub const fn with_tags(mut self, tags: &'a [(&'a str, &'a [&'a str])]) -> Self {
+        self.tags = tags;
+        self
+    }
+
+    /// An attribute, by exact name (the first entry wins).
+    pub fn meta(&self, key: &str) -> Option<Val<'a>> {
+        self.meta.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    /// A tag group, by exact name (the first entry wins).
+    pub fn tag(&self, group: &str) -> Option<&'a [&'a str]> {
+        self.tags.iter().find(|(k, _)| *k == group).map(|(_, v)| *v)
+    }
+}
+
+/// A request in the permission form: borrowed data only.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AccessRequest<'a> {
+    /// Who acts.
+    pub subject: Entity<'a>,
+    /// What is acted on.
+    pub resource: Entity<'a>,
+    /// The action, compared exactly with a permission's `action`.
+    pub action: &'a str,
+    /// Request context: `context.x` in conditions.
+    pub context: &'a [(&'a str, Val<'a>)],
+    /// The evaluation time (grants are active by it).
+    pub time: Option<Timestamp>,
+}
+
+impl<'a> AccessRequest<'a> {
+    /// A request: `subject` does `action` on `resource`.
+    pub const fn new(subject: Entity<'a>, action: &'a str, resource: Entity<'a>) -> Self {
+        AccessRequest {
+            subject,
+            resource,
+            action,
+            context: &[],
+            time: None,
+        }
+    }
+
+    /// Sets the context.
+    pub const fn with_context(mut self, context: &'a [(&'a str, Val<'a>)]) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// Sets the evaluation time.
+    pub const fn with_time(mut self, time: Timestamp) -> Self {
+        self.time = Some(time);
+        self
+    }
+
+    /// A context value, by exact name.
+    pub fn context(&self, key: &str) -> Option<Val<'a>> {
+        self.context
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// How many granting roles a decision lists; more are counted, not named.
+pub const MAX_GRANTING_ROLES: usize = 8;
+
+/// The roles that granted a permission, in the permission set's role order (no allocation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GrantingRoles<'p> {
+    names: [&'p str; MAX_GRANTING_ROLES],
+    len: u8,
+    more: u16,
+}
+
+impl<'p> GrantingRoles<'p> {
+    /// No roles.
+    pub const EMPTY: GrantingRoles<'static> = GrantingRoles {
+        names: [""; MAX_GRANTING_ROLES],
+        len: 0,
+        more: 0,
+    };
+
+    /// Adds a role (beyond the capacity, it is only counted).
+    pub fn push(&mut self, role: &'p str) {
+        match self.names.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = role;
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.more = self.more.saturating_add(1),
+        }
+    }
+
+    /// The named roles.
+    pub fn names(&self) -> &[&'p str] {
+        self.names.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// How many granting roles were not named for lack of room.
+    pub fn more(&self) -> usize {
+        usize::from(self.more)
+    }
+}
+
+/// The answer to a permission request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccessDecision<'p> {
+    /// A permission allows: its key, and the subject's roles that grant it.
+    Allow {
+        /// The permission's key (the first in the set's order that allows).
+        permission: &'p str,
+        /// The subject's roles that list it.
+        roles: GrantingRoles<'p>,
+    },
+    /// No permission allows (the permission form has no explicit deny).
+    Deny,
+}
+
+impl AccessDecision<'_> {
+    /// Whether the request is allowed.
+    pub const fn is_allowed(&self) -> bool {
+        matches!(self, AccessDecision::Allow { .. })
+    }
+}
+
+/// A permission set that decides permission requests: compiled or loaded at run time.
+pub trait Permissions {
+    /// Decides a request.
+    fn decide<'s>(&'s self, request: &AccessRequest<'_>) -> AccessDecision<'s>;
+}
