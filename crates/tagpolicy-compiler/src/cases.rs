@@ -548,16 +548,7 @@ pub fn with_access_request<R>(
             ),
             None => &[],
         };
-        let meta: &[(&str, tagpolicy_runtime::jsonlogic::Val<'_>)] =
-            match j.get("meta").and_then(Json::as_object) {
-                Some(ms) => bump.alloc_slice_fill_iter(ms.iter().map(|m| {
-                    (
-                        &*bump.alloc_str(&m.key),
-                        crate::values::json_to_val(&m.value, &bump),
-                    )
-                })),
-                None => &[],
-            };
+        let meta = members(j.get("meta"), &bump);
         let mut tags: Vec<(&str, &[&str])> = Vec::new();
         if let Some(ms) = j.get("tags").and_then(Json::as_object) {
             for m in ms {
@@ -587,16 +578,7 @@ pub fn with_access_request<R>(
     };
     let subject = entity(json.get("subject"), &mut diags);
     let resource = entity(json.get("resource"), &mut diags);
-    let context: &[(&str, tagpolicy_runtime::jsonlogic::Val<'_>)] =
-        match json.get("context").and_then(Json::as_object) {
-            Some(ms) => bump.alloc_slice_fill_iter(ms.iter().map(|m| {
-                (
-                    &*bump.alloc_str(&m.key),
-                    crate::values::json_to_val(&m.value, &bump),
-                )
-            })),
-            None => &[],
-        };
+    let context = members(json.get("context"), &bump);
     let time = json
         .get("time")
         .and_then(Json::as_str)
@@ -608,6 +590,22 @@ pub fn with_access_request<R>(
     request.context = context;
     request.time = time;
     Ok(f(&request))
+}
+
+/// The members of a JSON object as `(key, value)` pairs in `bump` (none if it is not an object).
+fn members<'b>(
+    json: Option<&Json>,
+    bump: &'b bumpalo::Bump,
+) -> &'b [(&'b str, tagpolicy_runtime::jsonlogic::Val<'b>)] {
+    match json.and_then(Json::as_object) {
+        Some(ms) => bump.alloc_slice_fill_iter(ms.iter().map(|m| {
+            (
+                &*bump.alloc_str(&m.key),
+                crate::values::json_to_val(&m.value, bump),
+            )
+        })),
+        None => &[],
+    }
 }
 
 fn run_permission_case(source: &Source, case: &Json) -> Outcome {

@@ -46,13 +46,7 @@ impl<'s> Scratch<'s> {
 
     /// Reserves `n` object members (initialised to `("", null)`); `None` when there is no room.
     pub fn alloc_members(&mut self, n: usize) -> Option<&'s mut [(&'s str, Val<'s>)]> {
-        let rest = core::mem::take(&mut self.members);
-        if n > rest.len() {
-            self.members = rest;
-            return None;
-        }
-        let (head, tail) = rest.split_at_mut(n);
-        self.members = tail;
+        let head = take_front(&mut self.members, n)?;
         head.fill(("", Val::Null));
         Some(head)
     }
@@ -87,13 +81,7 @@ impl<'s> Scratch<'s> {
 
     /// Reserves `n` values (initialised to null) to fill in; `None` when there is no room.
     pub fn alloc(&mut self, n: usize) -> Option<&'s mut [Val<'s>]> {
-        let rest = core::mem::take(&mut self.vals);
-        if n > rest.len() {
-            self.vals = rest;
-            return None;
-        }
-        let (head, tail) = rest.split_at_mut(n);
-        self.vals = tail;
+        let head = take_front(&mut self.vals, n)?;
         head.fill(Val::Null);
         Some(head)
     }
@@ -119,6 +107,18 @@ impl<'s> Scratch<'s> {
         self.bytes = tail;
         core::str::from_utf8(head).ok()
     }
+}
+
+/// Splits the first `n` elements off a free region; `None` (region unchanged) when it is smaller.
+fn take_front<'s, T>(region: &mut &'s mut [T], n: usize) -> Option<&'s mut [T]> {
+    let rest = core::mem::take(region);
+    if n > rest.len() {
+        *region = rest;
+        return None;
+    }
+    let (head, tail) = rest.split_at_mut(n);
+    *region = tail;
+    Some(head)
 }
 
 /// Writes into the free part of a [`Scratch`]'s byte buffer.
