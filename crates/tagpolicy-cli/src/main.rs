@@ -59,6 +59,11 @@ enum Command {
         #[arg(long, default_value = "::tagpolicy::__private::runtime")]
         runtime_path: String,
     },
+    /// Just-in-time grants.
+    Grants {
+        #[command(subcommand)]
+        command: GrantsCommand,
+    },
     /// Run case files; print each failure; end with `N passed, M failed`.
     Test {
         /// Case files (JSON).
@@ -84,6 +89,19 @@ macro_rules! err {
     }};
 }
 
+#[derive(Subcommand, Debug)]
+enum GrantsCommand {
+    /// Validate a grants file; with a grant policy, exit 1 on any grant issuing would reject
+    /// (each grant is checked against the policy and the grants before it).
+    Check {
+        /// A grants file: a list of grants, or `{"grants": [...]}`.
+        file: PathBuf,
+        /// A grant policy (maximum duration, grantable tags and roles).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -103,6 +121,9 @@ fn main() -> ExitCode {
             eval(&policies, &request, at.as_deref(), json)
         }
         Command::Test { files } => test(&files),
+        Command::Grants {
+            command: GrantsCommand::Check { file, policy },
+        } => grants_check(&file, policy.as_ref()),
         Command::Compile {
             files,
             runtime_path,
@@ -397,6 +418,68 @@ fn compile(files: &[PathBuf], runtime_path: &str) -> ExitCode {
     let opts = CodegenOptions { runtime_path: path };
     out!("{}", generate_pretty(policy.ir(), &opts));
     ExitCode::SUCCESS
+}
+
+fn grants_check(file: &PathBuf, policy: Option<&PathBuf>) -> ExitCode {
+    use tagpolicy_grants::{Grant, GrantPolicy};
+    let source = match read(file) {
+        Ok(s) => s,
+        Err(e) => {
+            err!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let grants = match Grant::read_file(source.name(), source.text()) {
+        Ok(g) => g,
+        Err(e) => {
+            err!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(policy_path) = policy else {
+        out!(
+            "{}: {} grant{} read",
+            source.name(),
+            grants.len(),
+            plural(grants.len())
+        );
+        return ExitCode::SUCCESS;
+    };
+    let policy_source = match read(policy_path) {
+        Ok(s) => s,
+        Err(e) => {
+            err!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let policy = match GrantPolicy::from_json(policy_source.text()) {
+        Ok(p) => p,
+        Err(e) => {
+            err!("{}: error: {e}", policy_source.name());
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut rejected = 0usize;
+    for (i, g) in grants.iter().enumerate() {
+        let before: Vec<&Grant> = grants.iter().take(i).collect();
+        if let Err(reasons) = policy.check(g, &before) {
+            rejected += 1;
+            for r in reasons {
+                err!("{}: grant `{}`: rejected: {r}", source.name(), g.id);
+            }
+        }
+    }
+    out!(
+        "{}: {} grant{}, {rejected} rejected",
+        source.name(),
+        grants.len(),
+        plural(grants.len())
+    );
+    if rejected > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn test(files: &[PathBuf]) -> ExitCode {

@@ -9,7 +9,7 @@
 //! tagpolicy_compiler::build::compile_dir("policies").unwrap();
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // src/lib.rs: `policies/ec2-owner.json` is now `policies::EC2_OWNER`.
 //! pub mod policies {
 //!     include!(concat!(env!("OUT_DIR"), "/policies.rs"));
