@@ -8,11 +8,10 @@
 //! condition that fails at run time (scratch space exhausted, a whole entity requested as one
 //! object) is false.
 
-use tagpolicy_runtime::access::{
-    AccessDecision, AccessRequest, Entity, GrantingRoles, Permissions,
-};
+use tagpolicy_runtime::access::{AccessDecision, AccessRequest, GrantingRoles, Permissions};
 use tagpolicy_runtime::glob;
 use tagpolicy_runtime::jsonlogic::{self as jl, Val};
+use tagpolicy_runtime::logic_ops::{self, Plain};
 use tagpolicy_runtime::scratch::Scratch;
 
 use crate::logic::Op;
@@ -172,75 +171,54 @@ pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Optio
 /// Reads a path; `Some(None)` when not found, `None` when it cannot be read here.
 fn lookup<'s, 'p>(
     data: Data<'s>,
-    mut path: impl Iterator<Item = &'p str>,
+    path: impl IntoIterator<Item = &'p str>,
 ) -> Option<Option<Val<'s>>> {
-    let Some(first) = path.next() else {
-        return match data {
-            Data::Value(v) => Some(Some(v)),
-            // The whole request, or `{current, accumulator}`, as one object: not supported.
-            _ => None,
-        };
-    };
-    let start = match data {
-        Data::Value(v) => v.get(first),
+    let mut path = path.into_iter();
+    match data {
+        Data::Request(req) => logic_ops::lookup_request(req, path),
+        Data::Value(v) => Some(logic_ops::walk(v, path)),
         Data::Reduce {
             current,
             accumulator,
-        } => match first {
-            "current" => Some(current),
-            "accumulator" => Some(accumulator),
-            _ => None,
+        } => match path.next() {
+            // `{current, accumulator}` as one object is not built here.
+            None => None,
+            Some("current") => Some(logic_ops::walk(current, path)),
+            Some("accumulator") => Some(logic_ops::walk(accumulator, path)),
+            Some(_) => Some(None),
         },
-        Data::Request(req) => match first {
-            "subject" => return entity_lookup(&req.subject, path),
-            "resource" => return entity_lookup(&req.resource, path),
-            "context" => match path.next() {
-                None => Some(Val::Obj(req.context)),
-                Some(key) => match req.context(key) {
-                    Some(v) => return Some(walk(v, path)),
-                    None => return Some(None),
-                },
-            },
-            _ => None,
-        },
-    };
-    Some(start.and_then(|v| walk(v, path)))
-}
-
-fn entity_lookup<'s, 'p>(
-    entity: &Entity<'s>,
-    mut path: impl Iterator<Item = &'p str>,
-) -> Option<Option<Val<'s>>> {
-    let Some(field) = path.next() else {
-        // The whole entity as one object: not supported.
-        return None;
-    };
-    let value = match field {
-        "id" => Some(Val::Str(entity.id)),
-        "type" => Some(Val::Str(entity.kind)),
-        "meta" => match path.next() {
-            None => Some(Val::Obj(entity.meta)),
-            Some(key) => entity.meta(key),
-        },
-        "tags" => match path.next() {
-            // All tag groups as one object: not supported.
-            None => return None,
-            Some(group) => entity.tag(group).map(Val::Strs),
-        },
-        _ => None,
-    };
-    Some(value.and_then(|v| walk(v, path)))
-}
-
-/// Descends into a value as json-logic-js does: a null or missing step is "not found".
-fn walk<'s, 'p>(mut v: Val<'s>, path: impl Iterator<Item = &'p str>) -> Option<Val<'s>> {
-    for seg in path {
-        v = v.get(seg)?;
     }
-    Some(v)
 }
 
-/// The array elements of a value, if it is an array.
+/// The operator applied to evaluated arguments, for all but the lazy ones.
+fn plain(op: Op) -> Option<Plain> {
+    Some(match op {
+        Op::Eq => Plain::Eq,
+        Op::StrictEq => Plain::StrictEq,
+        Op::Ne => Plain::Ne,
+        Op::StrictNe => Plain::StrictNe,
+        Op::Not => Plain::Not,
+        Op::NotNot => Plain::NotNot,
+        Op::Lt => Plain::Lt,
+        Op::Le => Plain::Le,
+        Op::Gt => Plain::Gt,
+        Op::Ge => Plain::Ge,
+        Op::Max => Plain::Max,
+        Op::Min => Plain::Min,
+        Op::Add => Plain::Add,
+        Op::Sub => Plain::Sub,
+        Op::Mul => Plain::Mul,
+        Op::Div => Plain::Div,
+        Op::Mod => Plain::Mod,
+        Op::In => Plain::In,
+        Op::Cat => Plain::Cat,
+        Op::Substr => Plain::Substr,
+        Op::Merge => Plain::Merge,
+        _ => return None,
+    })
+}
+
+/// The number of elements of a value, if it is an array.
 fn elements(v: Val<'_>) -> Option<usize> {
     v.is_array().then(|| v.len().unwrap_or(0))
 }
@@ -258,6 +236,9 @@ fn arg<'s>(
     }
 }
 
+/// How many arguments are evaluated on the stack; more go to scratch space.
+const STACK_ARGS: usize = 8;
+
 fn apply<'s>(
     op: Op,
     args: &'s [Expr],
@@ -265,8 +246,19 @@ fn apply<'s>(
     scratch: &mut Scratch<'s>,
 ) -> Option<Val<'s>> {
     let a = |i: usize, scratch: &mut Scratch<'s>| arg(args, i, data, scratch);
+    if let Some(p) = plain(op) {
+        // Every other operator evaluates all its arguments first, then applies.
+        let mut stack = [Val::Null; STACK_ARGS];
+        let values: &mut [Val<'s>] = match stack.get_mut(..args.len()) {
+            Some(v) => v,
+            None => scratch.alloc(args.len())?,
+        };
+        for (slot, e) in values.iter_mut().zip(args) {
+            *slot = eval(e, data, scratch)?;
+        }
+        return logic_ops::apply(p, values, scratch);
+    }
     Some(match op {
-        Op::Var => return None, // lowered to Expr::Var
         Op::If => {
             let mut i = 0;
             while i + 1 < args.len() {
@@ -290,135 +282,12 @@ fn apply<'s>(
             }
             current
         }
-        Op::Not => Val::Bool(!jl::truthy(a(0, scratch)?)),
-        Op::NotNot => Val::Bool(jl::truthy(a(0, scratch)?)),
-        Op::Eq => Val::Bool(jl::loose_eq(a(0, scratch)?, a(1, scratch)?)),
-        Op::Ne => Val::Bool(!jl::loose_eq(a(0, scratch)?, a(1, scratch)?)),
-        Op::StrictEq => Val::Bool(jl::strict_eq(a(0, scratch)?, a(1, scratch)?)),
-        Op::StrictNe => Val::Bool(!jl::strict_eq(a(0, scratch)?, a(1, scratch)?)),
-        Op::Lt | Op::Le => {
-            let cmp = if op == Op::Lt { jl::lt } else { jl::le };
-            let (x, y) = (a(0, scratch)?, a(1, scratch)?);
-            if args.len() >= 3 {
-                let z = a(2, scratch)?;
-                Val::Bool(cmp(x, y) && cmp(y, z))
-            } else {
-                Val::Bool(cmp(x, y))
-            }
-        }
-        Op::Gt => Val::Bool(jl::gt(a(0, scratch)?, a(1, scratch)?)),
-        Op::Ge => Val::Bool(jl::ge(a(0, scratch)?, a(1, scratch)?)),
-        Op::Max | Op::Min => {
-            let mut acc = if op == Op::Max {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            };
-            for i in 0..args.len() {
-                let n = jl::to_number(a(i, scratch)?);
-                if n.is_nan() {
-                    acc = f64::NAN;
-                } else if !acc.is_nan() {
-                    acc = if op == Op::Max {
-                        acc.max(n)
-                    } else {
-                        acc.min(n)
-                    };
-                }
-            }
-            Val::Num(acc)
-        }
-        Op::Add => {
-            let mut sum = 0.0;
-            for i in 0..args.len() {
-                sum += jl::parse_float(a(i, scratch)?);
-            }
-            Val::Num(sum)
-        }
-        Op::Mul => {
-            // reduce without an initial value: one argument comes back as it is.
-            if args.len() == 1 {
-                return a(0, scratch);
-            }
-            let mut product: Option<f64> = None;
-            for i in 0..args.len() {
-                let n = jl::parse_float(a(i, scratch)?);
-                product = Some(product.map_or(n, |p| p * n));
-            }
-            Val::Num(product?)
-        }
-        Op::Sub => {
-            let x = jl::to_number(a(0, scratch)?);
-            if args.len() < 2 {
-                Val::Num(-x)
-            } else {
-                Val::Num(x - jl::to_number(a(1, scratch)?))
-            }
-        }
-        Op::Div => Val::Num(jl::to_number(a(0, scratch)?) / jl::to_number(a(1, scratch)?)),
-        Op::Mod => Val::Num(jl::to_number(a(0, scratch)?) % jl::to_number(a(1, scratch)?)),
-        Op::In => Val::Bool(jl::contains(a(1, scratch)?, a(0, scratch)?)),
-        Op::Cat => {
-            let mut parts = [Val::Null; 16];
-            let n = args.len();
-            let parts = parts.get_mut(..n)?;
-            for (i, slot) in parts.iter_mut().enumerate() {
-                *slot = a(i, scratch)?;
-            }
-            let s = scratch.string(|w| {
-                for p in parts.iter() {
-                    // Array.prototype.join: null becomes "".
-                    if *p != Val::Null {
-                        jl::write_string(*p, w)?;
-                    }
-                }
-                Ok(())
-            })?;
-            Val::Str(s)
-        }
-        Op::Substr => {
-            let source = a(0, scratch)?;
-            let text = match source {
-                Val::Str(s) => s,
-                other => scratch.string(|w| jl::write_string(other, w))?,
-            };
-            let start = jl::to_number(a(1, scratch)?);
-            let len = match args.get(2) {
-                Some(_) => Some(jl::to_number(a(2, scratch)?)),
-                None => None,
-            };
-            Val::Str(jl::substr(text, start, len))
-        }
-        Op::Merge => {
-            let mut values = [Val::Null; 16];
-            let values = values.get_mut(..args.len())?;
-            let mut total = 0usize;
-            for (i, slot) in values.iter_mut().enumerate() {
-                *slot = a(i, scratch)?;
-                total += elements(*slot).unwrap_or(1);
-            }
-            let dst = scratch.alloc(total)?;
-            let mut k = 0;
-            for v in values.iter() {
-                match elements(*v) {
-                    Some(n) => {
-                        for j in 0..n {
-                            *dst.get_mut(k)? = v.index(j)?;
-                            k += 1;
-                        }
-                    }
-                    None => {
-                        *dst.get_mut(k)? = *v;
-                        k += 1;
-                    }
-                }
-            }
-            Val::Arr(dst)
-        }
         Op::Missing | Op::MissingSome => return missing(op, args, data, scratch),
         Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
             return iterate(op, args, data, scratch)
         }
+        // `var` is lowered to Expr::Var; the rest are plain operators.
+        _ => return None,
     })
 }
 
@@ -434,46 +303,22 @@ fn missing<'s>(
             arg(args, 1, data, scratch)?,
         )
     } else {
-        match args {
-            [one] => {
-                let v = eval(one, data, scratch)?;
-                if v.is_array() {
-                    (None, v)
-                } else {
-                    (None, Val::Arr(scratch.array([v])?))
-                }
-            }
-            _ => {
-                let dst = scratch.alloc(args.len())?;
-                for (slot, a) in dst.iter_mut().zip(args) {
-                    *slot = eval(a, data, scratch)?;
-                }
-                (None, Val::Arr(dst))
-            }
+        // One array argument is the list of keys; otherwise the arguments are.
+        let values = scratch.alloc(args.len())?;
+        for (slot, a) in values.iter_mut().zip(args) {
+            *slot = eval(a, data, scratch)?;
+        }
+        // json-logic-js: `Array.isArray(arguments[0]) ? arguments[0] : arguments`.
+        match values.first() {
+            Some(first) if first.is_array() => (None, *first),
+            _ => (None, Val::Arr(values)),
         }
     };
-    let n = elements(keys).unwrap_or(0);
-    let dst = scratch.alloc(n)?;
-    let mut found = 0usize;
-    for i in 0..n {
-        let key = keys.index(i)?;
-        let text = match key {
-            Val::Str(s) => s,
-            Val::Null => "",
-            other => scratch.string(|w| jl::write_string(other, w))?,
-        };
-        let segments = text.split('.').filter(|_| !text.is_empty());
-        let value = lookup(data, segments)?.unwrap_or(Val::Null);
-        if value == Val::Null || value == Val::Str("") {
-            *dst.get_mut(found)? = key;
-            found += 1;
-        }
-    }
-    let missing = dst.get(..found)?;
-    match need {
-        Some(need) if (n - found) as f64 >= need => Some(Val::Arr(&[])),
-        _ => Some(Val::Arr(missing)),
-    }
+    let lookup = |key: &str, _: &mut Scratch<'s>| {
+        let segments = key.split('.').filter(|_| !key.is_empty());
+        lookup(data, segments).map(|v| v.unwrap_or(Val::Null))
+    };
+    logic_ops::missing(keys, need, lookup, scratch)
 }
 
 fn iterate<'s>(

@@ -30,6 +30,7 @@ pub mod decision;
 pub mod glob;
 pub mod ip;
 pub mod jsonlogic;
+pub mod logic_ops;
 pub mod request;
 pub mod scalar;
 pub mod scratch;
