@@ -7,9 +7,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use tagpolicy_compiler::cases::{case_kind, case_list, read_iam_case, CaseKind};
+use tagpolicy_compiler::cases::{
+    case_kind, case_list, read_iam_case, read_logic_case, read_permission_case, CaseKind,
+};
 use tagpolicy_compiler::codegen::{generate, CodegenOptions};
 use tagpolicy_compiler::json::Json;
+use tagpolicy_compiler::perm_codegen::{generate_permissions, generate_rule_fn};
 use tagpolicy_compiler::{compile_policies, parse_json, Source};
 
 #[path = "build/random.rs"]
@@ -50,6 +53,17 @@ fn main() {
         "/// (case file relative to the crate, index of the case in it, the compiled policy set)\n\
          pub static COMPILED: &[(&str, usize, ::tagpolicy_runtime::CompiledPolicy)] = &[\n",
     );
+    let rt: proc_macro2::TokenStream = quote::quote!(::tagpolicy_runtime);
+    let mut permissions = String::from(
+        "/// (case file, case index, the compiled permission set)\n\
+         pub static COMPILED_PERMISSIONS: &[(&str, usize, ::tagpolicy_runtime::access::CompiledPermissions)] = &[\n",
+    );
+    let mut rule_fns = String::new();
+    let mut rules = String::from(
+        "/// (case file, case index, the compiled rule)\n\
+         pub static COMPILED_RULES: &[(&str, usize, Rule)] = &[\n",
+    );
+    let mut rule_count = 0usize;
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path
@@ -66,8 +80,29 @@ fn main() {
             continue;
         };
         for (i, case) in cases.iter().enumerate() {
-            if case_kind(case) != Some(CaseKind::Iam) || case.get("grants").is_some() {
+            if case.get("grants").is_some() {
                 continue;
+            }
+            match case_kind(case) {
+                Some(CaseKind::Permissions) => {
+                    if let Ok(c) = read_permission_case(&source, case) {
+                        let tokens = generate_permissions(c.permissions.ir(), &rt);
+                        writeln!(permissions, "({name:?}, {i}, {tokens}),").expect("write");
+                    }
+                    continue;
+                }
+                Some(CaseKind::JsonLogic) => {
+                    if let Ok(c) = read_logic_case(&source, case) {
+                        let ident = quote::format_ident!("rule_{}", rule_count);
+                        rule_count += 1;
+                        let tokens = generate_rule_fn(&ident, &c.expr, &rt);
+                        writeln!(rule_fns, "{tokens}").expect("write");
+                        writeln!(rules, "({name:?}, {i}, {ident}),").expect("write");
+                    }
+                    continue;
+                }
+                Some(CaseKind::Iam) => {}
+                None => continue,
             }
             // A case whose policies do not compile is reported by the run-time test.
             let Ok(c) = read_iam_case(&source, case) else {
@@ -78,6 +113,18 @@ fn main() {
         }
     }
     out.push_str("];\n");
+    permissions.push_str("];\n");
+    rules.push_str("];\n");
+    out.push_str(&permissions);
+    out.push_str(
+        "/// A compiled JSON Logic rule applied to data.\n\
+         pub type Rule = for<'s> fn(\n\
+             ::tagpolicy_runtime::jsonlogic::Val<'s>,\n\
+             &mut ::tagpolicy_runtime::scratch::Scratch<'s>,\n\
+         ) -> Option<::tagpolicy_runtime::jsonlogic::Val<'s>>;\n",
+    );
+    out.push_str(&rule_fns);
+    out.push_str(&rules);
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("compiled_cases.rs");
     std::fs::write(dest, out).expect("write generated cases");
     random_policies(&opts);

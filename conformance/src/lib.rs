@@ -13,6 +13,25 @@ use tagpolicy_compiler::{parse_json, Source};
 pub mod compiled {
     include!(concat!(env!("OUT_DIR"), "/compiled_cases.rs"));
 
+    /// The compiled permission set of case `index` of `file`.
+    pub fn find_permissions(
+        file: &str,
+        index: usize,
+    ) -> Option<&'static ::tagpolicy_runtime::access::CompiledPermissions> {
+        COMPILED_PERMISSIONS
+            .iter()
+            .find(|(f, i, _)| *f == file && *i == index)
+            .map(|(_, _, p)| p)
+    }
+
+    /// The compiled rule of JSON Logic case `index` of `file`.
+    pub fn find_rule(file: &str, index: usize) -> Option<Rule> {
+        COMPILED_RULES
+            .iter()
+            .find(|(f, i, _)| *f == file && *i == index)
+            .map(|(_, _, r)| *r)
+    }
+
     /// The compiled policy set of case `index` of `file`.
     pub fn find(file: &str, index: usize) -> Option<&'static ::tagpolicy_runtime::CompiledPolicy> {
         COMPILED

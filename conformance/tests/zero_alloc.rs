@@ -107,24 +107,31 @@ fn evaluation_allocates_nothing_on_either_path() {
 }
 
 #[test]
-fn permission_decisions_allocate_nothing() {
+fn permission_decisions_allocate_nothing_on_either_path() {
     let mut checked = 0usize;
     let mut offenders = Vec::new();
     for path in case_files() {
         let source = read_source(&path);
         let json = parse_json(&source).expect("case file parses");
-        for case in case_list(&source, &json).expect("case list") {
+        for (i, case) in case_list(&source, &json)
+            .expect("case list")
+            .iter()
+            .enumerate()
+        {
             if case_kind(case) != Some(CaseKind::Permissions) || case.get("grants").is_some() {
                 continue;
             }
             let c = read_permission_case(&source, case).expect("case compiles");
+            let generated = compiled::find_permissions(source.name(), i).expect("compiled set");
             let request = case.get("request").expect("case has a request");
             // The request is built (in an arena) before the closure runs; only decisions count.
             let events_seen = with_access_request(&source, request, |req| {
                 std::hint::black_box(c.permissions.decide(req));
+                std::hint::black_box(generated.decide(req));
                 let before = events();
                 for _ in 0..3 {
                     std::hint::black_box(c.permissions.decide(std::hint::black_box(req)));
+                    std::hint::black_box(generated.decide(std::hint::black_box(req)));
                 }
                 events() - before
             })

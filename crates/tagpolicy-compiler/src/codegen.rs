@@ -66,7 +66,7 @@ pub fn generate_pretty(ir: &PolicySet, opts: &CodegenOptions) -> String {
 /// Generated items may leave parameters unused (a statement with no condition) or helpers
 /// uncalled (an action check only needed outside exact buckets); none of that is the user's
 /// concern, so no warning may reach their build.
-fn allow() -> TokenStream {
+pub(crate) fn allow_attr() -> TokenStream {
     quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, non_snake_case, unreachable_patterns, clippy::all, clippy::pedantic, clippy::nursery)])
 }
 
@@ -99,7 +99,7 @@ fn uint(v: impl Into<u64>) -> Literal {
     Literal::u64_unsuffixed(v.into())
 }
 
-fn f64_lit(v: f64) -> TokenStream {
+pub(crate) fn f64_lit(v: f64) -> TokenStream {
     let abs = Literal::f64_suffixed(v.abs());
     if v.is_sign_negative() {
         quote!(-#abs)
@@ -143,7 +143,7 @@ impl Gen<'_> {
             .collect();
         let sources: Vec<&str> = self.ir.policies.iter().map(|p| p.source.as_str()).collect();
         let count = self.ir.statements.len();
-        let allow = allow();
+        let allow = allow_attr();
         quote! {
             {
                 #allow

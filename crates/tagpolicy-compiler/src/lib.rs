@@ -33,6 +33,7 @@ pub mod ir;
 pub mod json;
 pub mod lint;
 pub mod logic;
+pub mod perm_codegen;
 pub mod perm_eval;
 pub mod perm_ir;
 pub mod permissions;

@@ -12,17 +12,10 @@ use tagpolicy_runtime::access::{AccessDecision, AccessRequest, GrantingRoles, Pe
 use tagpolicy_runtime::glob;
 use tagpolicy_runtime::jsonlogic::{self as jl, Val};
 use tagpolicy_runtime::logic_ops::{self, Plain};
-use tagpolicy_runtime::scratch::Scratch;
+use tagpolicy_runtime::scratch::{Scratch, CONDITION_BYTES, CONDITION_MEMBERS, CONDITION_VALS};
 
 use crate::logic::Op;
 use crate::perm_ir::{Const, Expr, PermissionSetIr};
-
-/// Values of scratch space for a condition that computes values.
-pub const SCRATCH_VALS: usize = 256;
-/// Bytes of scratch space for a condition that computes strings.
-pub const SCRATCH_BYTES: usize = 4096;
-/// Object members of scratch space (literal objects in a rule).
-pub const SCRATCH_MEMBERS: usize = 32;
 
 /// A permission set loaded at run time, ready to decide.
 #[derive(Clone, Debug)]
@@ -88,9 +81,9 @@ impl Permissions for RuntimePermissions {
 /// Whether a condition is truthy for a request (false if it fails).
 pub fn condition_holds(logic: &Expr, req: &AccessRequest<'_>, needs_scratch: bool) -> bool {
     if needs_scratch {
-        let mut vals = [Val::Null; SCRATCH_VALS];
-        let mut bytes = [0u8; SCRATCH_BYTES];
-        let mut members = [("", Val::Null); SCRATCH_MEMBERS];
+        let mut vals = [Val::Null; CONDITION_VALS];
+        let mut bytes = [0u8; CONDITION_BYTES];
+        let mut members = [("", Val::Null); CONDITION_MEMBERS];
         let mut scratch = Scratch::new(&mut vals, &mut bytes).with_members(&mut members);
         eval(logic, Data::Request(req), &mut scratch).is_some_and(jl::truthy)
     } else {
@@ -98,21 +91,8 @@ pub fn condition_holds(logic: &Expr, req: &AccessRequest<'_>, needs_scratch: boo
     }
 }
 
-/// What `var` reads.
-#[derive(Clone, Copy, Debug)]
-pub enum Data<'s> {
-    /// A permission request: `subject`, `resource`, `context`.
-    Request(&'s AccessRequest<'s>),
-    /// Any value: a JSON Logic test's data, or the element inside an iterator.
-    Value(Val<'s>),
-    /// Inside `reduce`: `current` and `accumulator`.
-    Reduce {
-        /// The element.
-        current: Val<'s>,
-        /// The value so far.
-        accumulator: Val<'s>,
-    },
-}
+/// What `var` reads (the runtime's scope: request, value, or reduce's pair).
+pub use tagpolicy_runtime::logic_ops::Scope as Data;
 
 /// Evaluates an expression; `None` when evaluation fails (which makes a condition false).
 pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Option<Val<'s>> {
@@ -141,22 +121,19 @@ pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Optio
             }
             Some(Val::Arr(dst))
         }
-        Expr::Var { path, default } => match lookup(data, path.iter().map(String::as_str))? {
-            Some(v) => Some(v),
-            None => match default {
-                Some(d) => eval(d, data, scratch),
-                None => Some(Val::Null),
-            },
-        },
+        Expr::Var { path, default } => {
+            match logic_ops::lookup(data, path.iter().map(String::as_str))? {
+                Some(v) => Some(v),
+                None => match default {
+                    Some(d) => eval(d, data, scratch),
+                    None => Some(Val::Null),
+                },
+            }
+        }
         Expr::VarComputed { path, default } => {
             let p = eval(path, data, scratch)?;
-            let text = match p {
-                Val::Null => "",
-                Val::Str(s) => s,
-                other => scratch.string(|w| jl::write_string(other, w))?,
-            };
-            let segments = text.split('.').filter(|_| !text.is_empty());
-            match lookup(data, segments)? {
+            let text = logic_ops::path_text(p, scratch)?;
+            match logic_ops::lookup(data, logic_ops::segments(text))? {
                 Some(v) => Some(v),
                 None => match default {
                     Some(d) => eval(d, data, scratch),
@@ -165,28 +142,6 @@ pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Optio
             }
         }
         Expr::Apply { op, args } => apply(*op, args, data, scratch),
-    }
-}
-
-/// Reads a path; `Some(None)` when not found, `None` when it cannot be read here.
-fn lookup<'s, 'p>(
-    data: Data<'s>,
-    path: impl IntoIterator<Item = &'p str>,
-) -> Option<Option<Val<'s>>> {
-    let mut path = path.into_iter();
-    match data {
-        Data::Request(req) => logic_ops::lookup_request(req, path),
-        Data::Value(v) => Some(logic_ops::walk(v, path)),
-        Data::Reduce {
-            current,
-            accumulator,
-        } => match path.next() {
-            // `{current, accumulator}` as one object is not built here.
-            None => None,
-            Some("current") => Some(logic_ops::walk(current, path)),
-            Some("accumulator") => Some(logic_ops::walk(accumulator, path)),
-            Some(_) => Some(None),
-        },
     }
 }
 
@@ -315,8 +270,7 @@ fn missing<'s>(
         }
     };
     let lookup = |key: &str, _: &mut Scratch<'s>| {
-        let segments = key.split('.').filter(|_| !key.is_empty());
-        lookup(data, segments).map(|v| v.unwrap_or(Val::Null))
+        logic_ops::lookup(data, logic_ops::segments(key)).map(|v| v.unwrap_or(Val::Null))
     };
     logic_ops::missing(keys, need, lookup, scratch)
 }

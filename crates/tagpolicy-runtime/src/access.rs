@@ -178,3 +178,41 @@ pub trait Permissions {
     /// Decides a request.
     fn decide<'s>(&'s self, request: &AccessRequest<'_>) -> AccessDecision<'s>;
 }
+
+/// A permission set compiled to Rust at build time: a `static` that decides permission requests
+/// with no parsing and no allocation.
+#[derive(Clone, Copy)]
+pub struct CompiledPermissions {
+    #[doc(hidden)]
+    pub decide: for<'r> fn(&AccessRequest<'r>) -> AccessDecision<'static>,
+    #[doc(hidden)]
+    pub source: &'static str,
+}
+
+impl CompiledPermissions {
+    /// Decides a request, with a `'static` decision.
+    #[inline]
+    pub fn decide_request(&self, request: &AccessRequest<'_>) -> AccessDecision<'static> {
+        (self.decide)(request)
+    }
+
+    /// The file (or label) the set was compiled from.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+}
+
+impl Permissions for CompiledPermissions {
+    #[inline]
+    fn decide<'s>(&'s self, request: &AccessRequest<'_>) -> AccessDecision<'s> {
+        (self.decide)(request)
+    }
+}
+
+impl core::fmt::Debug for CompiledPermissions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CompiledPermissions")
+            .field("source", &self.source)
+            .finish()
+    }
+}

@@ -211,6 +211,61 @@ pub fn walk<'s, 'p>(mut v: Val<'s>, path: impl IntoIterator<Item = &'p str>) -> 
     Some(v)
 }
 
+/// What a `var` reads: the request at the top of a permission condition, any value (a JSON
+/// Logic test's data, or the element inside `map`/`filter`/`all`/`none`/`some`), or
+/// `{current, accumulator}` inside `reduce`.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'s> {
+    /// A permission request: `subject`, `resource`, `context`.
+    Request(&'s AccessRequest<'s>),
+    /// Any value.
+    Value(Val<'s>),
+    /// Inside `reduce`.
+    Reduce {
+        /// The element.
+        current: Val<'s>,
+        /// The value so far.
+        accumulator: Val<'s>,
+    },
+}
+
+/// Reads a path in a scope: `Some(None)` when not found, `None` when the path names something
+/// not built as a value here (a whole request, entity or tag-group object, or
+/// `{current, accumulator}` as one object).
+pub fn lookup<'s, 'p>(
+    scope: Scope<'s>,
+    path: impl IntoIterator<Item = &'p str>,
+) -> Option<Option<Val<'s>>> {
+    let mut path = path.into_iter();
+    match scope {
+        Scope::Request(req) => lookup_request(req, path),
+        Scope::Value(v) => Some(walk(v, path)),
+        Scope::Reduce {
+            current,
+            accumulator,
+        } => match path.next() {
+            None => None,
+            Some("current") => Some(walk(current, path)),
+            Some("accumulator") => Some(walk(accumulator, path)),
+            Some(_) => Some(None),
+        },
+    }
+}
+
+/// The text of a computed `var` path (`String(path)`, null as `""`), to be split at dots.
+pub fn path_text<'s>(path: Val<'s>, scratch: &mut Scratch<'s>) -> Option<&'s str> {
+    match path {
+        Val::Null => Some(""),
+        Val::Str(s) => Some(s),
+        other => scratch.string(|w| jl::write_string(other, w)),
+    }
+}
+
+/// The segments of a path text: none for `""`.
+pub fn segments(text: &str) -> impl Iterator<Item = &str> {
+    text.split('.').filter(move |_| !text.is_empty())
+}
+
 /// Reads a path of a permission request's data (`{subject, resource, context}`, subjects and
 /// resources as `{id, type, meta, tags}`): `Some(None)` when not found, `None` when the path
 /// names a whole entity or all tag groups, which are not built as values here.

@@ -7,6 +7,14 @@ use core::fmt::{self, Write};
 
 use crate::jsonlogic::Val;
 
+/// Values of scratch space a permission condition that computes values gets (both evaluation
+/// paths use the same budget, so they fail at the same point).
+pub const CONDITION_VALS: usize = 256;
+/// Bytes of scratch space a permission condition gets.
+pub const CONDITION_BYTES: usize = 4096;
+/// Object members of scratch space a permission condition gets.
+pub const CONDITION_MEMBERS: usize = 32;
+
 /// A bump allocator over caller-provided buffers, handing out values that live as long as them.
 ///
 /// ```
