@@ -236,6 +236,78 @@ fn runtime_twins() -> Vec<(&'static str, tagpolicy_compiler::RuntimePolicy)> {
     .collect()
 }
 
+/// Documents and people of the permission-set example: departments, sensitivity and projects.
+fn permission_examples() {
+    use tagpolicy::{AccessDecision, AccessRequest, Entity, Val};
+    let kim_tags: [(&str, &[&str]); 2] = [("departments", &["finance"]), ("projects", &["apollo"])];
+    let kim_meta = [("clearance", Val::Num(2.0))];
+    let kim = Entity::new("user", "u-kim")
+        .with_roles(&["employee"])
+        .with_meta(&kim_meta)
+        .with_tags(&kim_tags);
+    let lee_tags: [(&str, &[&str]); 1] = [("departments", &["finance", "legal"])];
+    let lee_meta = [("clearance", Val::Num(3.0))];
+    let lee = Entity::new("user", "u-lee")
+        .with_roles(&["manager"])
+        .with_meta(&lee_meta)
+        .with_tags(&lee_tags);
+    let budget_meta = [
+        ("department", Val::Str("finance")),
+        ("sensitivity", Val::Num(2.0)),
+    ];
+    let budget = Entity::new("document", "doc-budget").with_meta(&budget_meta);
+    let payroll_meta = [
+        ("department", Val::Str("finance")),
+        ("sensitivity", Val::Num(3.0)),
+    ];
+    let payroll = Entity::new("document", "doc-payroll").with_meta(&payroll_meta);
+    let launch_meta = [
+        ("department", Val::Str("engineering")),
+        ("sensitivity", Val::Num(1.0)),
+    ];
+    let launch_tags: [(&str, &[&str]); 1] = [("projects", &["apollo", "gemini"])];
+    let launch = Entity::new("document", "doc-launch")
+        .with_meta(&launch_meta)
+        .with_tags(&launch_tags);
+    let office = [("hour", Val::Num(11.0))];
+    let night = [("hour", Val::Num(22.0))];
+    let attempts = [
+        (kim, "read", budget, &office),
+        (kim, "read", payroll, &office),
+        (kim, "read", launch, &office),
+        (lee, "approve", budget, &office),
+        (lee, "approve", budget, &night),
+        (lee, "approve", payroll, &office),
+    ];
+    println!(
+        "\n{:<6} {:<6} {:<8} {:<12} {:<6} why",
+        "", "user", "action", "document", "hour"
+    );
+    for (subject, action, resource, context) in attempts {
+        let request = AccessRequest::new(subject, action, resource).with_context(context);
+        let decision = policies::DOCUMENT_PERMISSIONS.decide_request(&request);
+        let hour = match context.first() {
+            Some((_, Val::Num(h))) => *h,
+            _ => 0.0,
+        };
+        let why = match decision {
+            AccessDecision::Allow { permission, roles } => {
+                format!("{permission} (role {})", roles.names().join(", "))
+            }
+            AccessDecision::Deny => "no permission of the subject's roles allows it".to_string(),
+        };
+        let verdict = if decision.is_allowed() {
+            "Allow"
+        } else {
+            "Deny"
+        };
+        println!(
+            "{verdict:<6} {:<6} {action:<8} {:<12} {hour:<6} {why}",
+            subject.id, resource.id
+        );
+    }
+}
+
 fn main() {
     println!(
         "{:<6} {:<9} {:<6} {:<24} {:<40} why",
@@ -267,4 +339,5 @@ fn main() {
         "\n{} decisions by policies compiled into this binary; the {agree} made by the bundled files come out the same when those files are loaded at run time.",
         ATTEMPTS.len()
     );
+    permission_examples();
 }

@@ -412,12 +412,49 @@ fn compile(files: &[PathBuf], runtime_path: &str) -> ExitCode {
         err!("error: --runtime-path \"{runtime_path}\" is not a Rust path");
         return ExitCode::from(2);
     };
+    if let [single] = files {
+        if let Some(code) = compile_permissions(single, &path) {
+            return code;
+        }
+    }
     let Some(policy) = compile_files(files) else {
         return ExitCode::FAILURE;
     };
     let opts = CodegenOptions { runtime_path: path };
     out!("{}", generate_pretty(policy.ir(), &opts));
     ExitCode::SUCCESS
+}
+
+/// `compile` of a permission set: `None` when the file is not one.
+fn compile_permissions(
+    file: &PathBuf,
+    runtime_path: &proc_macro2::TokenStream,
+) -> Option<ExitCode> {
+    let source = read(file).ok()?;
+    let json = parse_json(&source).ok()?;
+    if !tagpolicy_compiler::permissions::is_permission_set(&json) {
+        return None;
+    }
+    let doc = match tagpolicy_compiler::check_permission_set(&source, &json) {
+        Ok((doc, warnings)) => {
+            print_diagnostics(&warnings);
+            doc
+        }
+        Err(Errors(diags)) => {
+            print_diagnostics(&diags);
+            return Some(ExitCode::FAILURE);
+        }
+    };
+    let ir = tagpolicy_compiler::perm_ir::lower_permission_set(&doc, source.name());
+    let expr = tagpolicy_compiler::perm_codegen::generate_permissions(&ir, runtime_path);
+    let file =
+        quote::quote!(pub static PERMISSIONS: #runtime_path::access::CompiledPermissions = #expr;);
+    let text = match syn::parse2::<syn::File>(file.clone()) {
+        Ok(f) => prettyplease::unparse(&f),
+        Err(_) => file.to_string(),
+    };
+    out!("{text}");
+    Some(ExitCode::SUCCESS)
 }
 
 fn grants_check(file: &PathBuf, policy: Option<&PathBuf>) -> ExitCode {

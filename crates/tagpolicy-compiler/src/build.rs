@@ -1,6 +1,7 @@
 //! Compiling a folder of policies from a build script, in the manner of prost-build.
 //!
-//! Every `*.json` file of a folder becomes one `pub static` of type `CompiledPolicy` in a single
+//! Every `*.json` file of a folder becomes one `pub static` — a `CompiledPolicy` for an IAM policy,
+//! a `CompiledPermissions` for a permission set (`roles` + `permissions`) — in a single
 //! generated file in `OUT_DIR`, which the crate pulls in with `include!`:
 //!
 //! ```no_run
@@ -318,12 +319,34 @@ fn bundle(files: &[&Path], runtime_path: &str) -> Result<Bundle, BuildError> {
         })?;
         let label = file.display().to_string();
         let source = Source::new(label.as_str(), text);
-        let compiled = parse_json(&source).and_then(|json| compile_policies(&[(&source, &json)]));
-        match compiled {
+        let json = match parse_json(&source) {
+            Ok(json) => json,
+            Err(e) => {
+                errors.extend(e.0);
+                continue;
+            }
+        };
+        let name = format_ident!("{}", static_name(file));
+        let doc = format!(" Compiled from `{label}`.");
+        if crate::permissions::is_permission_set(&json) {
+            // A permission set becomes a `CompiledPermissions`.
+            match crate::check_permission_set(&source, &json) {
+                Ok((doc_ast, found)) => {
+                    warnings.extend(found);
+                    let ir = crate::perm_ir::lower_permission_set(&doc_ast, &label);
+                    let expr = crate::perm_codegen::generate_permissions(&ir, rt);
+                    items.push(quote! {
+                        #[doc = #doc]
+                        pub static #name: #rt::access::CompiledPermissions = #expr;
+                    });
+                }
+                Err(e) => errors.extend(e.0),
+            }
+            continue;
+        }
+        match compile_policies(&[(&source, &json)]) {
             Ok(compiled) => {
                 warnings.extend(compiled.warnings);
-                let name = format_ident!("{}", static_name(file));
-                let doc = format!(" Compiled from `{label}`.");
                 let expr = generate(&compiled.ir, &opts);
                 items.push(quote! {
                     #[doc = #doc]

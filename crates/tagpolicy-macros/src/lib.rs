@@ -13,7 +13,10 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token};
 use tagpolicy_compiler::codegen::{generate, CodegenOptions};
-use tagpolicy_compiler::{compile_policies, parse_json, Errors, Source};
+use tagpolicy_compiler::perm_codegen::generate_permissions;
+use tagpolicy_compiler::perm_ir::lower_permission_set;
+use tagpolicy_compiler::permissions::is_permission_set;
+use tagpolicy_compiler::{check_permission_set, compile_policies, parse_json, Errors, Source};
 
 /// Compiles IAM policy JSON into a `tagpolicy::CompiledPolicy` expression at build time:
 /// `policy!(r#"{…}"#)`, `policy!(file = "path.json")` or `policy!(files = ["a.json", "b.json"])`,
@@ -23,16 +26,16 @@ pub fn policy(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let rt = quote!(::tagpolicy::__private::runtime);
     let (includes, result) = match syn::parse::<Args>(input) {
         Ok(args) => expand(args, &rt),
-        Err(e) => (Vec::new(), Err(e)),
+        Err(e) => (Vec::new(), Err((e, quote!(#rt::CompiledPolicy::DENY_ALL)))),
     };
     let includes = includes.iter().map(|p| {
         quote!(
             const _: &[u8] = ::core::include_bytes!(#p);
         )
     });
-    let body = result.unwrap_or_else(|e| {
+    let body = result.unwrap_or_else(|(e, stub)| {
         let errors = e.into_compile_error();
-        quote!(#errors #rt::CompiledPolicy::DENY_ALL)
+        quote!(#errors #stub)
     });
     quote!({ #(#includes)* #body }).into()
 }
@@ -81,7 +84,12 @@ impl Parse for Args {
 
 /// The absolute paths of the files read (for `include_bytes!`) and the policy expression, or the
 /// errors, each spanned on the literal its source came from.
-fn expand(args: Args, rt: &TokenStream) -> (Vec<String>, syn::Result<TokenStream>) {
+/// Expands the macro: the files to track, and the generated expression or the errors with the
+/// deny-all stub of the type the input asked for.
+fn expand(
+    args: Args,
+    rt: &TokenStream,
+) -> (Vec<String>, Result<TokenStream, (syn::Error, TokenStream)>) {
     let mut sources: Vec<(Source, Span)> = Vec::new();
     let mut includes = Vec::new();
     let mut errors: Option<syn::Error> = None;
@@ -122,15 +130,27 @@ fn expand(args: Args, rt: &TokenStream) -> (Vec<String>, syn::Result<TokenStream
             Err(e) => report(e),
         }
     }
-    let inputs: Vec<_> = parsed.iter().map(|(s, j)| (*s, j)).collect();
-    let result = compile_policies(&inputs).map_err(&mut report);
+    let permission_set = matches!(parsed.as_slice(), [(_, json)] if is_permission_set(json));
+    let result = match parsed.as_slice() {
+        [(source, json)] if permission_set => check_permission_set(source, json)
+            .map(|(doc, _)| generate_permissions(&lower_permission_set(&doc, source.name()), rt))
+            .map_err(&mut report),
+        _ => {
+            let inputs: Vec<_> = parsed.iter().map(|(s, j)| (*s, j)).collect();
+            compile_policies(&inputs)
+                .map(|compiled| {
+                    generate(
+                        &compiled.ir,
+                        &CodegenOptions {
+                            runtime_path: rt.clone(),
+                        },
+                    )
+                })
+                .map_err(&mut report)
+        }
+    };
     let result = match (result, errors) {
-        (Ok(compiled), None) => Ok(generate(
-            &compiled.ir,
-            &CodegenOptions {
-                runtime_path: rt.clone(),
-            },
-        )),
+        (Ok(tokens), None) => Ok(tokens),
         (_, Some(errors)) => Err(errors),
         // `Errors` is never empty; should it be, still fail rather than panic.
         (Err(()), None) => Err(syn::Error::new(
@@ -138,7 +158,12 @@ fn expand(args: Args, rt: &TokenStream) -> (Vec<String>, syn::Result<TokenStream
             "policy does not compile",
         )),
     };
-    (includes, result)
+    let stub = if permission_set {
+        quote!(#rt::access::CompiledPermissions::DENY_ALL)
+    } else {
+        quote!(#rt::CompiledPolicy::DENY_ALL)
+    };
+    (includes, result.map_err(|e| (e, stub)))
 }
 
 fn read_error(path: &str, e: &std::io::Error) -> String {
@@ -162,7 +187,10 @@ mod tests {
         let lits = paths.iter().map(|p| LitStr::new(p, Span::call_site()));
         let (includes, result) = expand(Args::Files(lits.collect()), &quote!(::rt));
         let messages = |e: syn::Error| e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>();
-        (includes, result.map_err(|e| messages(e).join("\n---\n")))
+        (
+            includes,
+            result.map_err(|(e, _)| messages(e).join("\n---\n")),
+        )
     }
 
     #[test]

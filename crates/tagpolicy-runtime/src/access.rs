@@ -189,7 +189,17 @@ pub struct CompiledPermissions {
     pub source: &'static str,
 }
 
+fn deny_all(_: &AccessRequest<'_>) -> AccessDecision<'static> {
+    AccessDecision::Deny
+}
+
 impl CompiledPermissions {
+    /// A set that allows nothing: what `policy!` expands to next to its compile error.
+    pub const DENY_ALL: CompiledPermissions = CompiledPermissions {
+        decide: deny_all,
+        source: "",
+    };
+
     /// Decides a request, with a `'static` decision.
     #[inline]
     pub fn decide_request(&self, request: &AccessRequest<'_>) -> AccessDecision<'static> {

@@ -37,8 +37,12 @@ pub mod scratch;
 pub mod slots;
 pub mod time;
 
+pub use access::{
+    AccessDecision, AccessRequest, CompiledPermissions, Entity, GrantingRoles, Permissions,
+};
 pub use compiled::CompiledPolicy;
 pub use decision::{Decision, Effect, Policy, StatementRef};
+pub use jsonlogic::Val;
 pub use request::{Request, Scalar, Tag, TagFamily, Value};
 pub use time::Timestamp;
 

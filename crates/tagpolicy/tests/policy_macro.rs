@@ -204,3 +204,56 @@ fn compiled_and_runtime_paths_agree() {
     // The requests are not all decided the same way.
     assert!(allowed > 3 && allowed < 3 * requests.len() - 3, "{allowed}");
 }
+
+/// A permission set through `policy!`: roles, permissions and a JSON Logic condition, compiled.
+static DOCUMENTS: tagpolicy::CompiledPermissions = tagpolicy::policy!(
+    r#"{
+  "roles": { "reader": ["document:read:dept"], "auditor": ["document:read:dept", "document:read:all"] },
+  "permissions": [
+    { "key": "document:read:dept", "action": "read", "resource_type": "document",
+      "logic": { "in": [ { "var": "resource.meta.department" }, { "var": "subject.tags.departments" } ] } },
+    { "key": "document:read:all", "action": "read", "resource_type": "document",
+      "resource_pattern": "doc-*",
+      "logic": { "<=": [ 9, { "var": "context.hour" }, 17 ] } }
+  ]
+}"#
+);
+
+#[test]
+fn policy_macro_compiles_permission_sets() {
+    use tagpolicy::{AccessDecision, AccessRequest, Entity, Permissions, Val};
+    let departments: &[&str] = &["research"];
+    let tags = [("departments", departments)];
+    let finance = [("department", Val::Str("finance"))];
+    let research = [("department", Val::Str("research"))];
+    let at_ten = [("hour", Val::Num(10.0))];
+    let at_night = [("hour", Val::Num(23.0))];
+    let jane = Entity::new("user", "u-jane")
+        .with_roles(&["reader"])
+        .with_tags(&tags);
+    let ada = Entity::new("user", "u-ada")
+        .with_roles(&["auditor"])
+        .with_tags(&tags);
+    let doc = |meta| Entity::new("document", "doc-1").with_meta(meta);
+
+    let own = AccessRequest::new(jane, "read", doc(&research)).with_context(&at_ten);
+    match DOCUMENTS.decide(&own) {
+        AccessDecision::Allow { permission, roles } => {
+            assert_eq!(permission, "document:read:dept");
+            assert_eq!(roles.names(), ["reader"]);
+        }
+        AccessDecision::Deny => panic!("jane reads her department's documents"),
+    }
+    let other = AccessRequest::new(jane, "read", doc(&finance)).with_context(&at_ten);
+    assert_eq!(DOCUMENTS.decide(&other), AccessDecision::Deny);
+    let audit = AccessRequest::new(ada, "read", doc(&finance)).with_context(&at_ten);
+    assert!(matches!(
+        DOCUMENTS.decide(&audit),
+        AccessDecision::Allow {
+            permission: "document:read:all",
+            ..
+        }
+    ));
+    let late = AccessRequest::new(ada, "read", doc(&finance)).with_context(&at_night);
+    assert_eq!(DOCUMENTS.decide(&late), AccessDecision::Deny);
+}
