@@ -2,7 +2,9 @@
 //! through the compiled path next to the run-time path. A new case file needs no code change.
 //!
 //! It also generates the random policy corpus of the agreement property test (`build/random.rs`,
-//! a fixed seed) and compiles it the same way, into `random_policies.rs`.
+//! a fixed seed) and compiles it the same way, into `random_policies.rs`; and the random JSON
+//! Logic rules of the logic agreement property test (`build/random_logic.rs`, another fixed seed),
+//! each compiled to a rule function, into `random_logic.rs`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,12 +13,19 @@ use tagpolicy_compiler::cases::{
     case_kind, case_list, read_iam_case, read_logic_case, read_permission_case, CaseKind,
 };
 use tagpolicy_compiler::codegen::{generate, CodegenOptions};
+use tagpolicy_compiler::diag::Diagnostics;
 use tagpolicy_compiler::json::Json;
+use tagpolicy_compiler::logic::read_rule;
 use tagpolicy_compiler::perm_codegen::{generate_permissions, generate_rule_fn};
-use tagpolicy_compiler::{compile_policies, parse_json, Source};
+use tagpolicy_compiler::perm_ir::lower_rule;
+use tagpolicy_compiler::{compile_policies, parse_json, Errors, Source};
 
+#[path = "build/logic_vocab.rs"]
+mod logic_vocab;
 #[path = "build/random.rs"]
 mod random;
+#[path = "build/random_logic.rs"]
+mod random_logic;
 #[path = "build/regressions.rs"]
 mod regressions;
 #[path = "build/vocab.rs"]
@@ -26,6 +35,10 @@ mod vocab;
 const RANDOM_SEED: u64 = 0x7a67_706f_6c69_6379;
 /// How many random policy sets the corpus holds.
 const RANDOM_SETS: usize = 300;
+/// Seed of the random JSON Logic rule corpus.
+const LOGIC_SEED: u64 = 0x6a73_6f6e_6c6f_6769;
+/// How many random JSON Logic rules the corpus holds.
+const LOGIC_RULES: usize = 400;
 
 fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -128,6 +141,43 @@ fn main() {
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("compiled_cases.rs");
     std::fs::write(dest, out).expect("write generated cases");
     random_policies(&opts);
+    random_logic_rules(&rt);
+}
+
+/// Generates the random JSON Logic rule corpus, compiles every rule to a rule function and writes
+/// `RANDOM_RULES`.
+fn random_logic_rules(rt: &proc_macro2::TokenStream) {
+    let mut fns = String::new();
+    let mut table = String::from(
+        "/// (the rule as JSON text, the compiled rule)\n\
+         pub static RANDOM_RULES: &[(&str, Rule)] = &[\n",
+    );
+    for (i, text) in random_logic::corpus(LOGIC_SEED, LOGIC_RULES)
+        .iter()
+        .enumerate()
+    {
+        let source = Source::new(format!("random_logic[{i}]"), text.clone());
+        let json = parse_json(&source).unwrap_or_else(|e| {
+            panic!("random rule {i} is not JSON (generator bug):\n{e}\n{text}")
+        });
+        let mut diags = Diagnostics::new(&source);
+        let rule = read_rule(&json, &mut diags);
+        let rule = match rule {
+            Some(rule) if !diags.has_errors() => rule,
+            _ => panic!(
+                "random rule {i} does not read (generator bug):\n{}\n{text}",
+                Errors(diags.into_vec())
+            ),
+        };
+        let ident = quote::format_ident!("logic_{}", i);
+        let tokens = generate_rule_fn(&ident, &lower_rule(&rule), rt);
+        writeln!(fns, "{tokens}").expect("write");
+        writeln!(table, "({text:?}, {ident}),").expect("write");
+    }
+    table.push_str("];\n");
+    let out = format!("pub use crate::compiled::Rule;\n{fns}{table}");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("random_logic.rs");
+    std::fs::write(dest, out).expect("write generated random rules");
 }
 
 /// Generates the random policy corpus, compiles every set and writes `RANDOM`.
