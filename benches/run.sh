@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Regenerates benches/README.md: runs the `peers` criterion bench, counts allocations and
+# (callgrind) instructions per decision, measures what the 10,000-statement set costs to build
+# through `policy!` and adds to a binary, then writes the tables.
+#
+#   benches/run.sh                 # everything (about 10 to 15 minutes on 2 cores, once built)
+#   SKIP_BUILD_COST=1 benches/run.sh   # keep the last build-cost figures
+#   WARM_UP=0.5 MEASUREMENT=1.5 benches/run.sh
+#
+# Needs valgrind. Uses the workspace's target directory (or CARGO_TARGET_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+RESULTS=$TARGET/bench-results
+mkdir -p "$RESULTS"
+WARM_UP=${WARM_UP:-0.3}
+MEASUREMENT=${MEASUREMENT:-1}
+ROUNDS=${ROUNDS:-2000}
+started=$(date +%s)
+
+echo "== build (release)"
+cargo build --release -p benches --benches --bins
+
+echo "== criterion (warm-up ${WARM_UP} s, measurement ${MEASUREMENT} s)"
+export CRITERION_HOME=$TARGET/criterion
+rm -rf "$CRITERION_HOME"
+if ! cargo bench -p benches --bench peers -- --warm-up-time "$WARM_UP" \
+    --measurement-time "$MEASUREMENT" >"$RESULTS/criterion.log" 2>&1; then
+    tail -30 "$RESULTS/criterion.log"
+    exit 1
+fi
+grep -E 'time:' -B1 "$RESULTS/criterion.log" | grep -vE '^(--|Benchmarking)' || true
+bench_done=$(date +%s)
+
+echo "== allocations per decision"
+"$TARGET/release/allocs" | tee "$RESULTS/allocs.txt"
+
+echo "== instructions per decision (callgrind, $ROUNDS rounds minus 0 rounds)"
+: >"$RESULTS/instructions.txt"
+total_ir() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$TARGET/release/instr" "$@" 2>&1 \
+        | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+for group in owner_tag team_queue request_tags deny_override; do
+    for contender in compiled runtime handwritten; do
+        n=$("$TARGET/release/instr" "$group" "$contender" 0)
+        base=$(total_ir "$group" "$contender" 0)
+        full=$(total_ir "$group" "$contender" "$ROUNDS")
+        per=$(( (full - base) / (ROUNDS * n) ))
+        echo "$group $contender $per" | tee -a "$RESULTS/instructions.txt"
+    done
+done
+
+INFO=$RESULTS/info.txt
+keep_build_cost=""
+if [[ -n "${SKIP_BUILD_COST:-}" && -f "$INFO" ]]; then
+    keep_build_cost=$(grep -E '^(policy_macro|size_)' "$INFO" || true)
+fi
+{
+    echo "date $(date -u +%Y-%m-%d)"
+    echo "rustc $(rustc --version | cut -d' ' -f2)"
+    echo "warm_up $WARM_UP"
+    echo "measurement $MEASUREMENT"
+    echo "peers $(cargo tree -p benches -e normal --depth 1 --prefix none 2>/dev/null \
+        | grep -E '^(cedar-policy|regorus|casbin) ' | tr '\n' ' ' | sed 's/ $//; s/ v/ /g; s/) /), /g')"
+    out=$(ls -td "$TARGET"/release/build/benches-*/out | head -1)
+    while read -r n secs; do
+        echo "codegen_${n}_secs $secs"
+        echo "generated_${n}_bytes $(stat -c %s "$out/scale_$n.rs")"
+    done <"$out/scale_codegen.txt"
+    if [[ -n "$keep_build_cost" ]]; then echo "$keep_build_cost"; fi
+} >"$INFO.new"
+mv "$INFO.new" "$INFO"
+
+if [[ -z "${SKIP_BUILD_COST:-}" ]]; then
+    echo "== build cost of policy! with 10,000 statements"
+    out=$(ls -td "$TARGET"/release/build/benches-*/out | head -1)
+    CRATE=$RESULTS/policy-size
+    mkdir -p "$CRATE/src"
+    cp "$ROOT/Cargo.lock" "$CRATE/Cargo.lock"
+    cat >"$CRATE/Cargo.toml" <<EOF
+[package]
+name = "policy-size"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+tagpolicy = { path = "$ROOT/crates/tagpolicy" }
+
+[profile.release]
+strip = true
+
+[workspace]
+EOF
+    cp "$ROOT/benches/policies/team-queue.json" "$CRATE/one.json"
+    cp "$out/scale_10000.json" "$CRATE/big.json"
+    main() {
+        cat >"$CRATE/src/main.rs" <<EOF
+static POLICY: tagpolicy::CompiledPolicy = tagpolicy::policy!(file = "$1");
+
+fn main() {
+    let action = std::env::args().nth(1).unwrap_or_default();
+    let request = tagpolicy::Request::new(&action, "*");
+    println!("{}", tagpolicy::Policy::evaluate(&POLICY, &request).as_str());
+}
+EOF
+    }
+    build() {
+        local t0 t1
+        t0=$(date +%s%N)
+        CARGO_TARGET_DIR=$CRATE/target cargo build -q --release --manifest-path "$CRATE/Cargo.toml"
+        t1=$(date +%s%N)
+        echo $(( (t1 - t0) / 1000000 ))
+    }
+    main one.json
+    build >/dev/null # dependencies
+    touch "$CRATE/src/main.rs"
+    one_secs=$(build)
+    one_size=$(stat -c %s "$CRATE/target/release/policy-size")
+    main big.json
+    big_secs=$(build)
+    big_size=$(stat -c %s "$CRATE/target/release/policy-size")
+    {
+        echo "policy_macro_1_secs $((one_secs / 1000)).$(( (one_secs % 1000) / 100 ))"
+        echo "policy_macro_10000_secs $((big_secs / 1000)).$(( (big_secs % 1000) / 100 ))"
+        echo "size_1_bytes $one_size"
+        echo "size_10000_bytes $big_size"
+        echo "size_added_bytes $((big_size - one_size))"
+    } >>"$INFO"
+fi
+
+echo "== report"
+"$TARGET/release/report" "$RESULTS" "$TARGET/criterion" "$ROOT/benches/README.md"
+finished=$(date +%s)
+echo "criterion took $((bench_done - started)) s; everything $((finished - started)) s"

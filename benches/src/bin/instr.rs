@@ -1,0 +1,50 @@
+//! Runs `rounds` rounds of one contender of one group (every request once per round), for
+//! counting instructions with callgrind: the instructions of a decision are
+//! `(total(rounds) - total(0)) / (rounds × requests)`. Prints the number of requests.
+//!
+//! `valgrind --tool=callgrind cargo-built/instr GROUP CONTENDER ROUNDS`
+
+use benches::{Decide, Visitor};
+
+struct Run {
+    contender: String,
+    rounds: usize,
+    requests: Option<usize>,
+}
+
+impl Visitor for Run {
+    fn contender<D: Decide, F: FnOnce() -> D>(&mut self, name: &'static str, make: F) {
+        if name != self.contender {
+            return;
+        }
+        let mut d = make();
+        let n = d.requests();
+        for _ in 0..self.rounds {
+            for i in 0..n {
+                std::hint::black_box(d.decide(std::hint::black_box(i)));
+            }
+        }
+        self.requests = Some(n);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [group, contender, rounds] = args.as_slice() else {
+        eprintln!("usage: instr GROUP CONTENDER ROUNDS");
+        std::process::exit(2);
+    };
+    let rounds = rounds.parse().unwrap_or_else(|e| panic!("rounds: {e}"));
+    let mut run = Run {
+        contender: contender.clone(),
+        rounds,
+        requests: None,
+    };
+    if !benches::group(group, &mut run) {
+        panic!("no group {group}");
+    }
+    match run.requests {
+        Some(n) => println!("{n}"),
+        None => panic!("no contender {contender} in {group}"),
+    }
+}

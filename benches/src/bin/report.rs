@@ -1,0 +1,281 @@
+//! Writes `benches/README.md` from the results `benches/run.sh` gathered: criterion's estimates,
+//! the allocation counts, the callgrind instruction counts and the build cost of the largest set.
+//!
+//! `report RESULTS_DIR CRITERION_DIR OUT_FILE`
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use benches::{CONTENDERS, GROUPS};
+
+/// `group contender value` lines.
+fn table(path: &Path) -> BTreeMap<(String, String), f64> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let (g, c, v) = (w.next()?, w.next()?, w.next()?.parse().ok()?);
+            Some(((g.to_owned(), c.to_owned()), v))
+        })
+        .collect()
+}
+
+/// `key value…` lines.
+fn pairs(path: &Path) -> BTreeMap<String, String> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// Median ns per decision: criterion's median per iteration over the requests per iteration.
+fn median_ns(criterion: &Path, group: &str, contender: &str) -> Option<f64> {
+    let dir = criterion.join(group).join(contender).join("new");
+    let est: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("estimates.json")).ok()?).ok()?;
+    let bench: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("benchmark.json")).ok()?).ok()?;
+    let median = est.get("median")?.get("point_estimate")?.as_f64()?;
+    let n = bench.get("throughput")?.get("Elements")?.as_f64()?;
+    Some(median / n)
+}
+
+fn ns(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{:.2} ms", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1} µs", v / 1e3)
+    } else {
+        format!("{v:.1} ns")
+    }
+}
+
+fn ratio(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}×")
+    } else if v >= 10.0 {
+        format!("{v:.1}×")
+    } else {
+        format!("{v:.2}×")
+    }
+}
+
+fn machine() -> String {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{model}, {cores} cores")
+}
+
+struct Target {
+    text: String,
+    met: Option<bool>,
+}
+
+fn main() {
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let [results, criterion, out] = args.as_slice() else {
+        eprintln!("usage: report RESULTS_DIR CRITERION_DIR OUT_FILE");
+        std::process::exit(2);
+    };
+    let allocs = table(&results.join("allocs.txt"));
+    let instr = table(&results.join("instructions.txt"));
+    let info = pairs(&results.join("info.txt"));
+    let get = |k: &str| info.get(k).cloned().unwrap_or_else(|| "?".to_owned());
+
+    let mut times: BTreeMap<(&str, &str), f64> = BTreeMap::new();
+    for g in GROUPS {
+        for c in CONTENDERS {
+            if let Some(t) = median_ns(criterion, g, c) {
+                times.insert((g, c), t);
+            }
+        }
+    }
+    let t = |g: &str, c: &str| {
+        times
+            .iter()
+            .find(|((gg, cc), _)| *gg == g && *cc == c)
+            .map(|(_, v)| *v)
+    };
+
+    let mut md = String::new();
+    md.push_str(include_str!("../../README.head.md"));
+    let _ = writeln!(md, "\n## Results\n");
+    let _ = writeln!(
+        md,
+        "Machine: {}. Date: {}. rustc: {}. Criterion: warm-up {} s, measurement {} s per contender. \
+         Peers: {}.\n",
+        machine(),
+        get("date"),
+        get("rustc"),
+        get("warm_up"),
+        get("measurement"),
+        get("peers")
+    );
+    let _ = writeln!(
+        md,
+        "Times are criterion's median per iteration divided by the requests of the group (each \
+         iteration decides every request once), so one figure mixes Allow and Deny paths. \
+         `× compiled` is the contender's time over `compiled`'s (above 1: slower). Allocations are \
+         counted per decision by a counting global allocator (`--bin allocs`); instructions per \
+         decision by callgrind (`--bin instr`), on the seed workloads for our two paths and the \
+         hand-written floor.\n"
+    );
+
+    let mut targets: Vec<Target> = Vec::new();
+    for g in GROUPS {
+        let _ = writeln!(md, "### `{g}`\n");
+        let _ = writeln!(md, "| contender | median / decision | × compiled | allocations / decision | instructions / decision |");
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+        let base = t(g, "compiled");
+        for c in CONTENDERS {
+            let Some(time) = t(g, c) else { continue };
+            let r = base.map_or("–".to_owned(), |b| ratio(time / b));
+            let a = allocs
+                .get(&((*g).to_owned(), c.to_owned()))
+                .map_or("–".to_owned(), |a| format!("{a}"));
+            let i = instr
+                .get(&((*g).to_owned(), c.to_owned()))
+                .map_or("–".to_owned(), |i| format!("{i:.0}"));
+            let _ = writeln!(md, "| `{c}` | {} | {r} | {a} | {i} |", ns(time));
+        }
+        md.push('\n');
+    }
+
+    // Targets of SPEC §8.
+    let seeds = ["owner_tag", "team_queue", "request_tags", "deny_override"];
+    let decide: Vec<&str> = GROUPS
+        .iter()
+        .copied()
+        .filter(|g| !g.ends_with("_e2e"))
+        .collect();
+    for g in seeds {
+        if let (Some(c), Some(h)) = (t(g, "compiled"), t(g, "handwritten")) {
+            let r = c / h;
+            let ri = match (
+                instr.get(&(g.to_owned(), "compiled".to_owned())),
+                instr.get(&(g.to_owned(), "handwritten".to_owned())),
+            ) {
+                (Some(a), Some(b)) => format!(", {:.2}× in instructions", a / b),
+                _ => String::new(),
+            };
+            targets.push(Target {
+                text: format!(
+                    "`compiled` within 1.5× of `handwritten` on `{g}`: {}{ri}",
+                    ratio(r)
+                ),
+                met: Some(r <= 1.5),
+            });
+        }
+    }
+    for (peer, want) in [("cedar", 100.0), ("regorus", 100.0), ("casbin", 50.0)] {
+        let rs: Vec<(&str, f64)> = decide
+            .iter()
+            .filter_map(|g| Some((*g, t(g, peer)? / t(g, "compiled")?)))
+            .collect();
+        if let Some((g, min)) = rs.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)) {
+            targets.push(Target {
+                text: format!("`compiled` ≥ {want:.0}× faster than `{peer}` in every decide group: lowest {} (`{g}`)", ratio(min)),
+                met: Some(min >= want),
+            });
+        }
+    }
+    let rs: Vec<(&str, f64)> = decide
+        .iter()
+        .filter_map(|g| Some((*g, t(g, "cedar")? / t(g, "runtime")?)))
+        .collect();
+    if let Some((g, min)) = rs.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        targets.push(Target {
+            text: format!(
+                "`runtime` ≥ 20× faster than `cedar` in every decide group: lowest {} (`{g}`)",
+                ratio(min)
+            ),
+            met: Some(min >= 20.0),
+        });
+    }
+    if let (Some(big), Some(small)) = (t("scale_10000", "compiled"), t("scale_10", "compiled")) {
+        targets.push(Target {
+            text: format!(
+                "`compiled` at 10,000 statements ≤ 1.5× its cost at 10: {} ({} vs {})",
+                ratio(big / small),
+                ns(big),
+                ns(small)
+            ),
+            met: Some(big / small <= 1.5),
+        });
+    }
+    let ours_allocs: Vec<f64> = allocs
+        .iter()
+        .filter(|((_, c), _)| c == "compiled" || c == "runtime")
+        .map(|(_, v)| *v)
+        .collect();
+    if !ours_allocs.is_empty() {
+        let max = ours_allocs.iter().copied().fold(0.0, f64::max);
+        targets.push(Target {
+            text: format!("0 allocations per decision for `compiled` and `runtime` in every group: at most {max}"),
+            met: Some(max == 0.0),
+        });
+    }
+    if let Some(secs) = info
+        .get("policy_macro_10000_secs")
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        targets.push(Target {
+            text: format!("`policy!` of 10,000 statements in under 30 s: {secs:.0} s (whole crate build, release)"),
+            met: Some(secs < 30.0),
+        });
+    }
+
+    let _ = writeln!(md, "## Targets (SPEC §8)\n");
+    for tg in &targets {
+        let mark = match tg.met {
+            Some(true) => "met",
+            Some(false) => "**missed**",
+            None => "not measured",
+        };
+        let _ = writeln!(md, "- {mark}: {}", tg.text);
+    }
+
+    let _ = writeln!(md, "\n## Build cost of the generated sets\n");
+    let _ = writeln!(
+        md,
+        "| statements | build.rs code generation | generated Rust |\n|---:|---:|---:|"
+    );
+    for n in benches::scale::SIZES {
+        let _ = writeln!(
+            md,
+            "| {n} | {} s | {} |",
+            get(&format!("codegen_{n}_secs")),
+            get(&format!("generated_{n}_bytes"))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n`policy!(file = …)` of the 10,000-statement set in a one-file binary crate, release \
+         profile (macro expansion and rustc, dependencies already built): {} s, against {} s for a \
+         one-statement policy. The set adds {} bytes to the stripped binary ({} → {} bytes).\n",
+        get("policy_macro_10000_secs"),
+        get("policy_macro_1_secs"),
+        get("size_added_bytes"),
+        get("size_1_bytes"),
+        get("size_10000_bytes")
+    );
+    if let Some(notes) = fs::read_to_string(results.join("notes.md"))
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        md.push_str(&notes);
+    }
+    fs::write(out, md).unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
+    eprintln!("wrote {}", out.display());
+}

@@ -1,0 +1,83 @@
+//! Every contender decides every benchmark request alike, Allow and Deny cases both, and the seed
+//! workloads decide as their case file expects. A benchmark of a wrong answer is worthless.
+//!
+//! Not run by the default `cargo test` (the `benches` crate is not a default member):
+//! `cargo test -p benches --release --test agreement`.
+
+use benches::cases::Case;
+
+fn expected(cases: &[Case]) -> Vec<bool> {
+    cases
+        .iter()
+        .map(|c| c.expected.expect("seed cases state their decision"))
+        .collect()
+}
+
+fn agree(group: &str) -> Vec<bool> {
+    benches::check_agreement(group).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn owner_tag() {
+    assert_eq!(
+        agree("owner_tag"),
+        expected(&benches::seeds::owner_tag_cases())
+    );
+}
+
+#[test]
+fn team_queue() {
+    assert_eq!(
+        agree("team_queue"),
+        expected(&benches::seeds::team_queue_cases())
+    );
+}
+
+#[test]
+fn request_tags() {
+    assert_eq!(
+        agree("request_tags"),
+        expected(&benches::seeds::request_tags_cases())
+    );
+}
+
+#[test]
+fn deny_override() {
+    assert_eq!(
+        agree("deny_override"),
+        expected(&benches::seeds::deny_override_cases())
+    );
+}
+
+#[test]
+fn owner_tag_e2e() {
+    let want: Vec<bool> = benches::e2e::apps()
+        .into_iter()
+        .map(|(_, allow)| allow)
+        .collect();
+    assert_eq!(agree("owner_tag_e2e"), want);
+}
+
+#[test]
+fn scale_sets() {
+    for n in benches::scale::SIZES {
+        agree(&format!("scale_{n}"));
+    }
+}
+
+#[test]
+fn every_group_is_covered() {
+    for group in benches::GROUPS {
+        let names: Vec<&str> = benches::decisions(group)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        for name in &names {
+            assert!(
+                benches::CONTENDERS.contains(name),
+                "{group}: unknown contender {name}"
+            );
+        }
+        assert!(names.len() >= 6, "{group}: only {names:?}");
+    }
+}
