@@ -3,8 +3,9 @@
 # (callgrind) instructions per decision, measures what the 10,000-statement set costs to build
 # through `policy!` and adds to a binary, then writes the tables.
 #
-#   benches/run.sh                 # everything (about 10 to 15 minutes on 2 cores, once built)
-#   SKIP_BUILD_COST=1 benches/run.sh   # keep the last build-cost figures
+#   benches/run.sh                 # about 8 minutes on 2 cores, once built
+#   BUILD_COST=1 benches/run.sh    # also measure policy! of 10,000 statements (8 more minutes);
+#                                  # otherwise the last measured build-cost figures are kept
 #   WARM_UP=0.5 MEASUREMENT=1.5 benches/run.sh
 #
 # Needs valgrind. Uses the workspace's target directory (or CARGO_TARGET_DIR).
@@ -33,28 +34,33 @@ fi
 grep -E 'time:' -B1 "$RESULTS/criterion.log" | grep -vE '^(--|Benchmarking)' || true
 bench_done=$(date +%s)
 
-echo "== allocations per decision"
+echo "== allocations per decision ($(( $(date +%s) - started )) s)"
 "$TARGET/release/allocs" | tee "$RESULTS/allocs.txt"
 
-echo "== instructions per decision (callgrind, $ROUNDS rounds minus 0 rounds)"
+echo "== instructions per decision (callgrind, $ROUNDS rounds minus 0 rounds; $(( $(date +%s) - started )) s)"
 : >"$RESULTS/instructions.txt"
 total_ir() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$TARGET/release/instr" "$@" 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+# Our two paths and the floor on the seeds; the compiled path on the smallest and largest set.
+pairs=()
 for group in owner_tag team_queue request_tags deny_override; do
-    for contender in compiled runtime handwritten; do
-        n=$("$TARGET/release/instr" "$group" "$contender" 0)
-        base=$(total_ir "$group" "$contender" 0)
-        full=$(total_ir "$group" "$contender" "$ROUNDS")
-        per=$(( (full - base) / (ROUNDS * n) ))
-        echo "$group $contender $per" | tee -a "$RESULTS/instructions.txt"
-    done
+    for contender in compiled runtime handwritten; do pairs+=("$group $contender"); done
+done
+pairs+=("scale_10 compiled" "scale_10000 compiled")
+for pair in "${pairs[@]}"; do
+    read -r group contender <<<"$pair"
+    n=$("$TARGET/release/instr" "$group" "$contender" 0)
+    base=$(total_ir "$group" "$contender" 0)
+    full=$(total_ir "$group" "$contender" "$ROUNDS")
+    per=$(( (full - base) / (ROUNDS * n) ))
+    echo "$group $contender $per" | tee -a "$RESULTS/instructions.txt"
 done
 
 INFO=$RESULTS/info.txt
 keep_build_cost=""
-if [[ -n "${SKIP_BUILD_COST:-}" && -f "$INFO" ]]; then
+if [[ -z "${BUILD_COST:-}" && -f "$INFO" ]]; then
     keep_build_cost=$(grep -E '^(policy_macro|size_)' "$INFO" || true)
 fi
 {
@@ -73,7 +79,7 @@ fi
 } >"$INFO.new"
 mv "$INFO.new" "$INFO"
 
-if [[ -z "${SKIP_BUILD_COST:-}" ]]; then
+if [[ -n "${BUILD_COST:-}" ]]; then
     echo "== build cost of policy! with 10,000 statements"
     out=$(ls -td "$TARGET"/release/build/benches-*/out | head -1)
     CRATE=$RESULTS/policy-size
@@ -134,4 +140,4 @@ fi
 echo "== report"
 "$TARGET/release/report" "$RESULTS" "$TARGET/criterion" "$ROOT/benches/README.md"
 finished=$(date +%s)
-echo "criterion took $((bench_done - started)) s; everything $((finished - started)) s"
+echo "build and criterion took $((bench_done - started)) s; everything $((finished - started)) s"

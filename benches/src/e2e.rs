@@ -7,7 +7,7 @@
 //! - `handwritten`: reads the struct directly (it knows the resource is an EC2 instance);
 //! - `cedar`: the principal and resource `Entity` (tags with lower-cased keys), `Entities`, a
 //!   `Request`;
-//! - `regorus`: the input `Value`;
+//! - `regorus`: the input `Value` (then the compiled RVM program runs);
 //! - `casbin`: the `(sub, obj, act)` arguments, serialised by casbin (`enforce` with serde
 //!   structs, casbin's documented ABAC form).
 
@@ -252,7 +252,7 @@ impl Decide for CedarE2e {
 
 /// regorus, end to end.
 pub struct RegoE2e {
-    engine: regorus::Engine,
+    vm: regorus::rvm::RegoVM,
     apps: Vec<App>,
 }
 
@@ -279,8 +279,7 @@ impl Decide for RegoE2e {
         ]
         .into_iter()
         .collect();
-        self.engine.set_input(V::from(input));
-        rego_peer::allowed(&mut self.engine)
+        rego_peer::vm_allowed(&mut self.vm, V::from(input))
     }
 }
 
@@ -328,7 +327,7 @@ pub fn owner_tag_e2e<V: Visitor>(v: &mut V) {
     v.contender("handwritten", || HandE2e(apps.clone()));
     v.contender("cedar", || CedarE2e::new(apps.clone()));
     v.contender("regorus", || RegoE2e {
-        engine: rego_peer::engine(rego_peer::OWNER_TAG),
+        vm: rego_peer::vm(rego_peer::OWNER_TAG).unwrap_or_else(|e| panic!("{e}")),
         apps: apps.clone(),
     });
     v.contender("casbin", || CasbinE2e {

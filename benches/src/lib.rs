@@ -54,12 +54,6 @@ pub const IAM_GROUPS: [&str; 9] = [
 /// Every group of the `peers` bench.
 pub const GROUPS: &[&str] = &IAM_GROUPS;
 
-/// The groups whose instructions per decision are counted (with callgrind), and for whom.
-pub const INSTRUCTION_GROUPS: [&str; 4] =
-    ["owner_tag", "team_queue", "request_tags", "deny_override"];
-/// The contenders whose instructions per decision are counted.
-pub const INSTRUCTION_CONTENDERS: [&str; 3] = ["compiled", "runtime", "handwritten"];
-
 /// A contender, holding its requests in its native form.
 pub trait Decide {
     /// How many requests the workload has.

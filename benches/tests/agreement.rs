@@ -81,3 +81,20 @@ fn every_group_is_covered() {
         assert!(names.len() >= 6, "{group}: only {names:?}");
     }
 }
+
+#[test]
+fn regorus_runs_on_its_vm_where_it_can() {
+    use benches::{rego_peer, scale};
+    for policy in [
+        rego_peer::OWNER_TAG,
+        rego_peer::TEAM_QUEUE,
+        rego_peer::REQUEST_TAGS,
+        rego_peer::DENY_OVERRIDE,
+    ] {
+        assert!(rego_peer::Rego::new(policy, &[]).on_vm());
+    }
+    for n in scale::SIZES {
+        let on_vm = rego_peer::Rego::new(&scale::to_rego(&scale::generate(n)), &[]).on_vm();
+        assert_eq!(on_vm, n < 10_000, "scale_{n}");
+    }
+}

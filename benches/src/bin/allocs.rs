@@ -41,8 +41,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Rounds over every request after a warm-up round (peers fill caches on first use).
+/// Rounds over every request after a warm-up round (peers fill caches on first use); fewer for
+/// contenders slower than [`SLOW`] a round.
 const ROUNDS: u64 = 20;
+const SLOW_ROUNDS: u64 = 2;
+const SLOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 struct Count {
     group: String,
@@ -52,17 +55,23 @@ impl Visitor for Count {
     fn contender<D: Decide, F: FnOnce() -> D>(&mut self, name: &'static str, make: F) {
         let mut d = make();
         let n = d.requests();
+        let started = std::time::Instant::now();
         for i in 0..n {
             std::hint::black_box(d.decide(i));
         }
+        let rounds = if started.elapsed() > SLOW {
+            SLOW_ROUNDS
+        } else {
+            ROUNDS
+        };
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        for _ in 0..ROUNDS {
+        for _ in 0..rounds {
             for i in 0..n {
                 std::hint::black_box(d.decide(std::hint::black_box(i)));
             }
         }
         let count = ALLOCATIONS.load(Ordering::Relaxed) - before;
-        let per = count as f64 / (ROUNDS * n as u64) as f64;
+        let per = count as f64 / (rounds * n as u64) as f64;
         println!("{} {name} {per:.1}", self.group);
     }
 }
