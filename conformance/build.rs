@@ -93,9 +93,6 @@ fn main() {
             continue;
         };
         for (i, case) in cases.iter().enumerate() {
-            if case.get("grants").is_some() {
-                continue;
-            }
             match case_kind(case) {
                 Some(CaseKind::Permissions) => {
                     if let Ok(c) = read_permission_case(&source, case) {

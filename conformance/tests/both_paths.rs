@@ -19,7 +19,7 @@ fn compiled_and_runtime_paths_agree_on_every_case() {
             .iter()
             .enumerate()
         {
-            if case_kind(case) != Some(CaseKind::Iam) || case.get("grants").is_some() {
+            if case_kind(case) != Some(CaseKind::Iam) {
                 continue;
             }
             let c = read_iam_case(&source, case).expect("case compiles");
@@ -27,9 +27,23 @@ fn compiled_and_runtime_paths_agree_on_every_case() {
                 failures.push(format!("{}: {}: no compiled policy", source.name(), c.name));
                 continue;
             };
-            let (runtime, generated) = c
-                .request
-                .with_request(|r| (c.policy.evaluate(r), compiled.evaluate(r)));
+            let (runtime, generated) = c.with_request(|r| {
+                let (a, b) = (
+                    c.policy.evaluate_with_grants(r),
+                    compiled.evaluate_with_grants(r),
+                );
+                // The grants a decision relied on are the same on both paths too.
+                if a.grants != b.grants {
+                    failures.push(format!(
+                        "{}: {}: grants used differ: run-time {:?}, compiled {:?}",
+                        source.name(),
+                        c.name,
+                        a.grants.ids(),
+                        b.grants.ids()
+                    ));
+                }
+                (a.decision, b.decision)
+            });
             let expected = if c.expect_allow { "Allow" } else { "Deny" };
             if runtime != generated {
                 failures.push(format!(
@@ -61,7 +75,7 @@ fn compiled_and_runtime_paths_agree_on_every_case() {
 
 #[test]
 fn permission_cases_agree_on_both_paths() {
-    use tagpolicy_compiler::cases::{read_permission_case, with_access_request};
+    use tagpolicy_compiler::cases::read_permission_case;
     use tagpolicy_runtime::access::Permissions;
     let mut failures = Vec::new();
     let mut checked = 0usize;
@@ -73,7 +87,7 @@ fn permission_cases_agree_on_both_paths() {
             .iter()
             .enumerate()
         {
-            if case_kind(case) != Some(CaseKind::Permissions) || case.get("grants").is_some() {
+            if case_kind(case) != Some(CaseKind::Permissions) {
                 continue;
             }
             let c = read_permission_case(&source, case).expect("case compiles");
@@ -82,10 +96,11 @@ fn permission_cases_agree_on_both_paths() {
                 continue;
             };
             let request = case.get("request").expect("request");
-            let (runtime, generated) = with_access_request(&source, request, |r| {
-                (c.permissions.decide(r), compiled.decide(r))
-            })
-            .expect("request reads");
+            let (runtime, generated) = c
+                .with_request(&source, request, |r| {
+                    (c.permissions.decide(r), compiled.decide(r))
+                })
+                .expect("request reads");
             if runtime != generated {
                 failures.push(format!(
                     "{}: {}: paths disagree: run-time {runtime:?}, compiled {generated:?}",

@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use conformance::{case_files, compiled, read_source};
 use tagpolicy_compiler::cases::{
-    case_kind, case_list, read_iam_case, read_permission_case, with_access_request, CaseKind,
+    case_kind, case_list, read_iam_case, read_permission_case, CaseKind,
 };
 use tagpolicy_compiler::parse_json;
 use tagpolicy_runtime::access::Permissions;
@@ -69,12 +69,12 @@ fn evaluation_allocates_nothing_on_either_path() {
             .iter()
             .enumerate()
         {
-            if case_kind(case) != Some(CaseKind::Iam) || case.get("grants").is_some() {
+            if case_kind(case) != Some(CaseKind::Iam) {
                 continue;
             }
             let c = read_iam_case(&source, case).expect("case compiles");
             let generated = compiled::find(source.name(), i).expect("compiled case");
-            let (runtime_events, compiled_events) = c.request.with_request(|req| {
+            let (runtime_events, compiled_events) = c.with_request(|req| {
                 // Warm up once (nothing is lazily initialised, but be fair), then count.
                 std::hint::black_box(c.policy.evaluate(req));
                 std::hint::black_box(generated.evaluate(req));
@@ -118,24 +118,25 @@ fn permission_decisions_allocate_nothing_on_either_path() {
             .iter()
             .enumerate()
         {
-            if case_kind(case) != Some(CaseKind::Permissions) || case.get("grants").is_some() {
+            if case_kind(case) != Some(CaseKind::Permissions) {
                 continue;
             }
             let c = read_permission_case(&source, case).expect("case compiles");
             let generated = compiled::find_permissions(source.name(), i).expect("compiled set");
             let request = case.get("request").expect("case has a request");
             // The request is built (in an arena) before the closure runs; only decisions count.
-            let events_seen = with_access_request(&source, request, |req| {
-                std::hint::black_box(c.permissions.decide(req));
-                std::hint::black_box(generated.decide(req));
-                let before = events();
-                for _ in 0..3 {
-                    std::hint::black_box(c.permissions.decide(std::hint::black_box(req)));
-                    std::hint::black_box(generated.decide(std::hint::black_box(req)));
-                }
-                events() - before
-            })
-            .expect("request reads");
+            let events_seen = c
+                .with_request(&source, request, |req| {
+                    std::hint::black_box(c.permissions.decide(req));
+                    std::hint::black_box(generated.decide(req));
+                    let before = events();
+                    for _ in 0..3 {
+                        std::hint::black_box(c.permissions.decide(std::hint::black_box(req)));
+                        std::hint::black_box(generated.decide(std::hint::black_box(req)));
+                    }
+                    events() - before
+                })
+                .expect("request reads");
             if events_seen != 0 {
                 offenders.push(format!(
                     "{}: {} ({events_seen} events)",

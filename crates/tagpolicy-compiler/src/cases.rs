@@ -5,11 +5,12 @@
 //! `permissions`), JSON Logic cases (`rule` + `data`) and grant cases (`grants`) are recognised and
 //! reported as unsupported until those forms land.
 
-use tagpolicy_runtime::{Decision, Policy, Request, Timestamp, Value};
+use tagpolicy_grants::{Grant, GrantStore};
+use tagpolicy_runtime::{Decision, GrantTable, Policy, Request, Timestamp, Value};
 
 use crate::diag::{Diagnostics, Errors, Severity, Source};
 use crate::eval::RuntimePolicy;
-use crate::json::{Json, JsonKind};
+use crate::json::{Json, JsonKind, Span};
 use crate::{compile_policies, parse_json};
 
 /// A context value of a request file.
@@ -270,6 +271,68 @@ pub struct IamCase {
     pub request: RequestSpec,
     /// Whether the case expects Allow.
     pub expect_allow: bool,
+    /// The case's grants (issued, less the revoked ones); empty without `grants`.
+    pub grants: GrantStore,
+}
+
+impl IamCase {
+    /// Builds the borrowed request, with the grants of its principal, and hands it to `f`.
+    pub fn with_request<R>(&self, f: impl FnOnce(&Request<'_>) -> R) -> R {
+        let snapshot = self.grants.snapshot();
+        self.request.with_request(|r| {
+            let grants = r
+                .principal
+                .map_or(GrantTable::EMPTY, |p| snapshot.grants_of(p));
+            f(&r.with_grants(grants))
+        })
+    }
+}
+
+/// Reads a case's `grants` (taken as issued) and `revoked` (ids revoked before the request).
+pub fn read_case_grants(source: &Source, case: &Json, diags: &mut Diagnostics<'_>) -> GrantStore {
+    let mut grants = Vec::new();
+    if let Some(list) = case.get("grants") {
+        let text = source.text().get(list.span.range()).unwrap_or("");
+        match Grant::read_file(source.name(), text) {
+            Ok(g) => grants = g,
+            Err(e) => {
+                // Positions are relative to the list: map them back into the file.
+                let offset = text
+                    .split_inclusive('\n')
+                    .take(e.line.saturating_sub(1))
+                    .map(str::len)
+                    .sum::<usize>()
+                    + e.col.saturating_sub(1);
+                let at = list.span.start as usize + offset.min(text.len());
+                let message = e
+                    .message
+                    .rsplit_once(" at line ")
+                    .map_or(e.message.as_str(), |(m, _)| m);
+                diags.error(Span::new(at, at + 1), format!("bad grant: {message}"));
+            }
+        }
+    }
+    let mut revoked = Vec::new();
+    match case.get("revoked") {
+        None => {}
+        Some(Json {
+            kind: JsonKind::Array(ids),
+            ..
+        }) => {
+            for id in ids {
+                match id.as_str() {
+                    Some(s) if grants.iter().any(|g| g.id == s) => revoked.push(s.to_owned()),
+                    Some(s) => diags.error(
+                        id.span,
+                        format!("`revoked` names no grant of the case: \"{s}\""),
+                    ),
+                    None => diags.error(id.span, "`revoked` must list grant ids (strings)"),
+                }
+            }
+        }
+        Some(other) => diags.error(other.span, "`revoked` must be a list of grant ids"),
+    }
+    GrantStore::from_grants(grants, &revoked)
 }
 
 /// Reads and compiles one IAM case.
@@ -277,7 +340,10 @@ pub fn read_iam_case(source: &Source, case: &Json) -> Result<IamCase, Errors> {
     let mut diags = Diagnostics::new(source);
     let name = case_name(case);
     for m in case.as_object().unwrap_or(&[]) {
-        if !["name", "policies", "request", "expected", "source", "note"].contains(&m.key.as_str())
+        if ![
+            "name", "policies", "request", "expected", "source", "note", "grants", "revoked",
+        ]
+        .contains(&m.key.as_str())
         {
             diags.error(m.key_span, format!("unknown case field `{}`", m.key));
         }
@@ -312,6 +378,7 @@ pub fn read_iam_case(source: &Source, case: &Json) -> Result<IamCase, Errors> {
             None
         }
     };
+    let grants = read_case_grants(source, case, &mut diags);
     let mut errors = diags.into_vec();
     errors.retain(|d| d.is_error());
     let inputs: Vec<(&Source, &Json)> = policies.iter().map(|p| (source, *p)).collect();
@@ -322,6 +389,7 @@ pub fn read_iam_case(source: &Source, case: &Json) -> Result<IamCase, Errors> {
             policy: RuntimePolicy::new(c.ir),
             request,
             expect_allow,
+            grants,
         }),
         (compiled, ..) => {
             if let Err(Errors(e)) = compiled {
@@ -376,15 +444,17 @@ pub fn run_case(source: &Source, case: &Json) -> CaseResult {
         None => Outcome::Error(
             "not a case: it has none of `policies`, `permissions`/`roles` or `rule`".to_string(),
         ),
-        Some(_) if case.get("grants").is_some() || case.get("revoked").is_some() => {
-            Outcome::Unsupported("cases with grants are not supported yet".to_string())
+        Some(CaseKind::JsonLogic)
+            if case.get("grants").is_some() || case.get("revoked").is_some() =>
+        {
+            Outcome::Error("a JSON Logic case cannot have grants".to_string())
         }
         Some(CaseKind::Permissions) => run_permission_case(source, case),
         Some(CaseKind::JsonLogic) => run_logic_case(source, case),
         Some(CaseKind::Iam) => match read_iam_case(source, case) {
             Err(e) => Outcome::Error(e.to_string()),
             Ok(c) => {
-                let decision = c.request.with_request(|r| c.policy.evaluate(r));
+                let decision = c.with_request(|r| c.policy.evaluate(r));
                 if decision.is_allowed() == c.expect_allow {
                     Outcome::Passed
                 } else {
@@ -474,7 +544,9 @@ fn run_logic_case(source: &Source, case: &Json) -> Outcome {
 }
 
 /// Fields a permission case may have besides `roles` and `permissions`.
-const PERMISSION_CASE_FIELDS: &[&str] = &["name", "request", "expected", "source", "note"];
+const PERMISSION_CASE_FIELDS: &[&str] = &[
+    "name", "request", "expected", "source", "note", "grants", "revoked",
+];
 
 /// A permission case, read and compiled.
 #[derive(Debug)]
@@ -485,6 +557,24 @@ pub struct PermissionCase {
     pub permissions: crate::perm_eval::RuntimePermissions,
     /// Whether the case expects Allow.
     pub expect_allow: bool,
+    /// The case's grants (issued, less the revoked ones); empty without `grants`.
+    pub grants: GrantStore,
+}
+
+impl PermissionCase {
+    /// Builds the case's request from its JSON (see [`with_access_request`]) with the grants of
+    /// its subject, and hands it to `f`.
+    pub fn with_request<R>(
+        &self,
+        source: &Source,
+        request: &Json,
+        f: impl FnOnce(&tagpolicy_runtime::access::AccessRequest<'_>) -> R,
+    ) -> Result<R, Errors> {
+        let snapshot = self.grants.snapshot();
+        with_access_request(source, request, |r| {
+            f(&r.with_grants(snapshot.grants_of(r.subject.id)))
+        })
+    }
 }
 
 /// Reads and compiles the permission set of a permission case.
@@ -499,6 +589,7 @@ pub fn read_permission_case(source: &Source, case: &Json) -> Result<PermissionCa
             None
         }
     };
+    let grants = read_case_grants(source, case, &mut diags);
     match (doc, expect_allow) {
         (Some(doc), Some(expect_allow)) if !diags.has_errors() => Ok(PermissionCase {
             name: case_name(case),
@@ -506,6 +597,7 @@ pub fn read_permission_case(source: &Source, case: &Json) -> Result<PermissionCa
                 crate::perm_ir::lower_permission_set(&doc, source.name()),
             ),
             expect_allow,
+            grants,
         }),
         _ => Err(Errors(
             diags
@@ -617,7 +709,7 @@ fn run_permission_case(source: &Source, case: &Json) -> Outcome {
     let Some(request) = case.get("request") else {
         return Outcome::Error("case has no `request`".to_string());
     };
-    let decision = with_access_request(source, request, |r| {
+    let decision = c.with_request(source, request, |r| {
         let d = c.permissions.decide(r);
         let described = match d {
             AccessDecision::Allow { permission, roles } => {

@@ -144,6 +144,22 @@ impl Gen<'_> {
         let sources: Vec<&str> = self.ir.policies.iter().map(|p| p.source.as_str()).collect();
         let count = self.ir.statements.len();
         let allow = allow_attr();
+        let offsets = crate::eval::policy_offsets(self.ir)
+            .into_iter()
+            .map(|o| uint(u64::from(o)));
+        let read: Vec<Vec<&str>> = self
+            .ir
+            .statements
+            .iter()
+            .map(|st| self.ir.principal_tags_read(st))
+            .collect();
+        // Only sets whose statements read principal tags need the table (grants can change them).
+        let principal_tags = if read.iter().all(Vec::is_empty) {
+            quote!(&[])
+        } else {
+            let rows = read.iter().map(|keys| quote!(&[#(#keys),*]));
+            quote!(&[#(#rows),*])
+        };
         quote! {
             {
                 #allow
@@ -157,6 +173,8 @@ impl Gen<'_> {
                     evaluate: __policy::evaluate,
                     sources: &[#(#sources),*],
                     statements: #count,
+                    policy_offsets: &[#(#offsets),*],
+                    principal_tags: #principal_tags,
                 }
             }
         }
@@ -243,11 +261,17 @@ impl Gen<'_> {
             quote!(#rt::slots::KeyInfo { name: #name, tag: #tag, builtin: #b })
         });
         let cap = uint(self.slot_cap() as u64);
+        let principal_slots = self
+            .ir
+            .principal_tag_slots()
+            .into_iter()
+            .map(|s| uint(u64::from(s)));
         quote! {
             static __KEYS: #rt::compiled::StaticKeys = #rt::compiled::StaticKeys {
                 names: #names,
                 builtins: [#(#builtins),*],
                 infos: &[#(#infos),*],
+                principal_tags: &[#(#principal_slots),*],
             };
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
         }

@@ -24,13 +24,33 @@ pub const SLOT_CAPACITY: usize = 256;
 pub struct RuntimePolicy {
     ir: PolicySet,
     keys: KeyIndex,
+    /// For each policy, the flat index of its first statement.
+    policy_offsets: Vec<u32>,
+    /// For each statement (flat index), the principal tag keys it reads.
+    principal_tags: Vec<Vec<String>>,
 }
 
 impl RuntimePolicy {
     /// Prepares a lowered policy set for evaluation.
     pub fn new(ir: PolicySet) -> Self {
         let keys = KeyIndex::new(&ir);
-        RuntimePolicy { ir, keys }
+        let policy_offsets = policy_offsets(&ir);
+        let principal_tags = ir
+            .statements
+            .iter()
+            .map(|st| {
+                ir.principal_tags_read(st)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect();
+        RuntimePolicy {
+            ir,
+            keys,
+            policy_offsets,
+            principal_tags,
+        }
     }
 
     /// The IR this policy evaluates.
@@ -88,6 +108,31 @@ impl Policy for RuntimePolicy {
         }
         allow.map_or(Decision::ImplicitDeny, Decision::Allow)
     }
+
+    fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {
+        let keys = self
+            .policy_offsets
+            .get(statement.policy as usize)
+            .and_then(|first| first.checked_add(statement.statement))
+            .and_then(|flat| self.principal_tags.get(flat as usize));
+        for key in keys.map(Vec::as_slice).unwrap_or(&[]) {
+            f(key);
+        }
+    }
+}
+
+/// For each policy of a set, the flat index of its first statement (statements are stored in
+/// (policy, statement) order).
+pub fn policy_offsets(ir: &PolicySet) -> Vec<u32> {
+    let mut offsets = vec![0u32; ir.policies.len()];
+    for (flat, st) in ir.statements.iter().enumerate().rev() {
+        if let (Some(o), Ok(flat)) = (offsets.get_mut(st.policy as usize), u32::try_from(flat)) {
+            if st.index == 0 {
+                *o = flat;
+            }
+        }
+    }
+    offsets
 }
 
 /// Whether the statement's principal element covers the request's principal.
@@ -279,6 +324,7 @@ struct KeyIndex {
     tags: Vec<(TagFamily, String, u16)>,
     builtins: [Option<u16>; 3],
     infos: Vec<Key>,
+    principal_tags: Vec<u16>,
 }
 
 impl KeyIndex {
@@ -305,6 +351,7 @@ impl KeyIndex {
             tags,
             builtins,
             infos,
+            principal_tags: ir.principal_tag_slots(),
         }
     }
 }
@@ -347,6 +394,10 @@ impl KeyTable for KeyIndex {
 
     fn builtin_slot(&self, builtin: Builtin) -> Option<u16> {
         self.builtins[builtin_index(builtin)]
+    }
+
+    fn principal_tag_slots(&self) -> &[u16] {
+        &self.principal_tags
     }
 
     fn info(&self, slot: u16) -> KeyInfo<'_> {

@@ -95,6 +95,54 @@ pub struct Statement {
     pub location: Location,
 }
 
+impl Statement {
+    /// Every slot the statement reads (conditions, their variables, resource variables), in
+    /// ascending order without duplicates.
+    pub fn slots(&self) -> Vec<u16> {
+        let mut out = Vec::new();
+        for c in &self.conditions {
+            out.push(c.slot);
+            out.extend(c.vars.iter().map(|v| v.slot));
+        }
+        if let Resources::Patterns(pats) | Resources::Not(pats) = &self.resources {
+            for p in pats {
+                if let Pattern::Template(parts) = p {
+                    out.extend(parts.iter().filter_map(|part| match part {
+                        Part::Var(v) => Some(v.slot),
+                        _ => None,
+                    }));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl PolicySet {
+    /// The principal tag keys (lower-cased tag keys) a statement reads: the values a grant can
+    /// replace for it.
+    pub fn principal_tags_read(&self, statement: &Statement) -> Vec<&str> {
+        statement
+            .slots()
+            .into_iter()
+            .filter_map(|slot| match &self.keys.get(usize::from(slot))?.tag {
+                Some((TagFamily::Principal, k)) => Some(k.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The slots of `aws:PrincipalTag/k` keys, ascending.
+    pub fn principal_tag_slots(&self) -> Vec<u16> {
+        (0..self.keys.len())
+            .filter(|&i| matches!(self.keys[i].tag, Some((TagFamily::Principal, _))))
+            .filter_map(|i| u16::try_from(i).ok())
+            .collect()
+    }
+}
+
 /// The action element.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actions {

@@ -71,7 +71,7 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
         tests.push(quote! {
             if req.action == #action && req.resource.kind == #kind #pattern {
                 let mut roles = __rt::access::GrantingRoles::EMPTY;
-                #(if req.subject.roles.contains(&#granting) { roles.push(#granting); })*
+                #(if req.subject_has_role(#granting) { roles.push(#granting); })*
                 if (!roles.names().is_empty() || roles.more() > 0) && #holds {
                     return __rt::access::AccessDecision::Allow { permission: #key, roles };
                 }
@@ -87,6 +87,9 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
                 use #runtime_path as __rt;
                 #(#conditions)*
                 pub(super) fn decide(req: &__rt::access::AccessRequest<'_>) -> __rt::access::AccessDecision<'static> {
+                    req.with_granted_tags(decide_merged)
+                }
+                fn decide_merged(req: &__rt::access::AccessRequest<'_>) -> __rt::access::AccessDecision<'static> {
                     #(#tests)*
                     __rt::access::AccessDecision::Deny
                 }

@@ -43,6 +43,13 @@ impl RuntimePermissions {
 
 impl Permissions for RuntimePermissions {
     fn decide<'s>(&'s self, req: &AccessRequest<'_>) -> AccessDecision<'s> {
+        req.with_granted_tags(|req| self.decide_merged(req))
+    }
+}
+
+impl RuntimePermissions {
+    /// Decides a request whose granted tag values are already in the subject.
+    fn decide_merged<'s>(&'s self, req: &AccessRequest<'_>) -> AccessDecision<'s> {
         for (i, p) in self.ir.permissions.iter().enumerate() {
             if p.action != req.action || p.resource_type != req.resource.kind {
                 continue;
@@ -54,9 +61,7 @@ impl Permissions for RuntimePermissions {
             }
             let mut roles = GrantingRoles::EMPTY;
             for r in &self.ir.roles {
-                if r.permissions.contains(&(i as u32))
-                    && req.subject.roles.contains(&r.name.as_str())
-                {
+                if r.permissions.contains(&(i as u32)) && req.subject_has_role(&r.name) {
                     roles.push(&r.name);
                 }
             }

@@ -18,8 +18,16 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod audit;
 mod grant;
 mod policy;
+pub mod store;
+pub mod table;
 
+pub use audit::{
+    AuditEvent, AuditLog, AuditStats, DecidedBy, DecisionRecord, Revision, Verdict, SCHEMA_VERSION,
+};
 pub use grant::{Grant, GrantFileError, Scope};
 pub use policy::{GrantPolicy, Rejection};
+pub use store::{GrantStatus, GrantStore, IssueError, Revocation, RevokeError, Snapshot};
+pub use table::PrincipalGrants;

@@ -1,6 +1,7 @@
 //! The permission form (SPEC §3): requests about a subject acting on a resource, decided by roles
 //! that grant permissions with JSON Logic conditions.
 
+use crate::grants::{GrantContext, GrantTable};
 use crate::jsonlogic::Val;
 use crate::time::Timestamp;
 
@@ -76,6 +77,8 @@ pub struct AccessRequest<'a> {
     pub context: &'a [(&'a str, Val<'a>)],
     /// The evaluation time (grants are active by it).
     pub time: Option<Timestamp>,
+    /// The subject's grants: their roles and tag values are added to the subject's.
+    pub grants: GrantTable<'a>,
 }
 
 impl<'a> AccessRequest<'a> {
@@ -87,6 +90,7 @@ impl<'a> AccessRequest<'a> {
             action,
             context: &[],
             time: None,
+            grants: GrantTable::EMPTY,
         }
     }
 
@@ -102,6 +106,138 @@ impl<'a> AccessRequest<'a> {
         self
     }
 
+    /// Sets the subject's grants (a grant store's table for the subject's id).
+    pub const fn with_grants(mut self, grants: GrantTable<'a>) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// What decides whether a grant counts for this request: the subject's id, the time, the
+    /// action and the resource's id.
+    pub const fn grant_context(&self) -> GrantContext<'a> {
+        GrantContext {
+            principal: Some(self.subject.id),
+            time: self.time,
+            action: self.action,
+            resource: self.resource.id,
+        }
+    }
+
+    /// Whether the subject holds `role`, itself or by a grant that counts for this request.
+    #[inline]
+    pub fn subject_has_role(&self, role: &str) -> bool {
+        self.subject.roles.contains(&role)
+            || (!self.grants.is_empty() && self.grants.role(role, &self.grant_context()).is_some())
+    }
+
+    /// Calls `f` with this request where the tag values of counting grants are added to the
+    /// subject's tag groups (a granted key names a group ASCII-case-insensitively; values already
+    /// in the group are not repeated). Without such grants, `f` gets this request as it is.
+    ///
+    /// The merged groups live on the stack: when the subject's groups and the granted keys exceed
+    /// [`MAX_MERGED_GROUPS`], or its values and the granted ones [`MAX_MERGED_VALUES`], no granted
+    /// tag value is added (grants only add access, so leaving them out is the safe side).
+    pub fn with_granted_tags<R>(&self, f: impl FnOnce(&AccessRequest<'_>) -> R) -> R {
+        let ctx = self.grant_context();
+        let table = self.grants;
+        if table.tags.is_empty() || !table.applies(&ctx) {
+            return f(self);
+        }
+        let counting = |r: &crate::grants::TagRow| table.counts(r.grant, &ctx);
+        let granted = table.tags.iter().filter(|r| counting(r)).count();
+        let base_values = self
+            .subject
+            .tags
+            .iter()
+            .fold(0usize, |n, (_, v)| n.saturating_add(v.len()));
+        if granted == 0
+            || self.subject.tags.len().saturating_add(granted) > MAX_MERGED_GROUPS
+            || base_values.saturating_add(granted) > MAX_MERGED_VALUES
+        {
+            // Nothing to add, or more than the stack buffers hold: the subject as it is.
+            return f(self);
+        }
+        let mut values: [&'a str; MAX_MERGED_VALUES] = [""; MAX_MERGED_VALUES];
+        let mut ranges: [(&'a str, usize, usize); MAX_MERGED_GROUPS] =
+            [("", 0, 0); MAX_MERGED_GROUPS];
+        let mut n_values = 0usize;
+        let mut n_groups = 0usize;
+        let mut push = |v: &'a str, from: usize, n: &mut usize| {
+            let seen = values.get(from..*n).is_some_and(|s| s.contains(&v));
+            if !seen {
+                if let Some(slot) = values.get_mut(*n) {
+                    *slot = v;
+                    *n = n.saturating_add(1);
+                }
+            }
+        };
+        // The subject's groups, each followed by the values granted to it.
+        for (group, base) in self.subject.tags {
+            let Some(range) = ranges.get_mut(n_groups) else {
+                break;
+            };
+            let from = n_values;
+            for v in *base {
+                push(v, from, &mut n_values);
+            }
+            for row in table.tags {
+                if counting(row) {
+                    if let Some((key, value)) = table_row_text(&table, row) {
+                        if key.eq_ignore_ascii_case(group) {
+                            push(value, from, &mut n_values);
+                        }
+                    }
+                }
+            }
+            *range = (group, from, n_values);
+            n_groups = n_groups.saturating_add(1);
+        }
+        // Granted keys the subject has no group for: new groups, named as granted (lower case).
+        let mut last_key: Option<&'a str> = None;
+        for row in table.tags {
+            if !counting(row) {
+                continue;
+            }
+            let Some((key, value)) = table_row_text(&table, row) else {
+                continue;
+            };
+            if self
+                .subject
+                .tags
+                .iter()
+                .any(|(g, _)| g.eq_ignore_ascii_case(key))
+            {
+                continue;
+            }
+            if last_key != Some(key) {
+                if ranges.get(n_groups).is_none() {
+                    break;
+                }
+                if let Some(range) = ranges.get_mut(n_groups) {
+                    *range = (key, n_values, n_values);
+                }
+                n_groups = n_groups.saturating_add(1);
+                last_key = Some(key);
+            }
+            let Some(current) = n_groups.checked_sub(1) else {
+                continue;
+            };
+            let from = ranges.get(current).map_or(n_values, |r| r.1);
+            push(value, from, &mut n_values);
+            if let Some(range) = ranges.get_mut(current) {
+                range.2 = n_values;
+            }
+        }
+        let values = &values;
+        let mut groups: [(&str, &[&str]); MAX_MERGED_GROUPS] = [("", &[]); MAX_MERGED_GROUPS];
+        for (slot, (name, from, to)) in groups.iter_mut().zip(ranges.iter().take(n_groups)) {
+            *slot = (name, values.get(*from..*to).unwrap_or(&[]));
+        }
+        let mut merged = *self;
+        merged.subject.tags = groups.get(..n_groups).unwrap_or(&[]);
+        f(&merged)
+    }
+
     /// A context value, by exact name.
     pub fn context(&self, key: &str) -> Option<Val<'a>> {
         self.context
@@ -109,6 +245,25 @@ impl<'a> AccessRequest<'a> {
             .find(|(k, _)| *k == key)
             .map(|(_, v)| *v)
     }
+}
+
+/// How many tag groups a subject with granted tag values can have.
+pub const MAX_MERGED_GROUPS: usize = 32;
+/// How many tag values, in all groups, a subject with granted tag values can have.
+pub const MAX_MERGED_VALUES: usize = 128;
+
+fn table_row_text<'a>(
+    table: &GrantTable<'a>,
+    row: &crate::grants::TagRow,
+) -> Option<(&'a str, &'a str)> {
+    Some((
+        table
+            .text
+            .get(row.key.start as usize..row.key.end as usize)?,
+        table
+            .text
+            .get(row.value.start as usize..row.value.end as usize)?,
+    ))
 }
 
 /// How many granting roles a decision lists; more are counted, not named.

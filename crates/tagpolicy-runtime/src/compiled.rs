@@ -4,7 +4,7 @@
 //! are public but hidden, as `phf::Map`'s are) and one function per statement. Users only see
 //! [`CompiledPolicy`].
 
-use crate::decision::{Decision, Policy};
+use crate::decision::{Decision, Policy, StatementRef};
 use crate::request::{Request, TagFamily};
 use crate::slots::{Builtin, KeyInfo, KeyTable};
 
@@ -18,6 +18,12 @@ pub struct CompiledPolicy {
     pub sources: &'static [&'static str],
     #[doc(hidden)]
     pub statements: usize,
+    /// For each policy, the flat index of its first statement.
+    #[doc(hidden)]
+    pub policy_offsets: &'static [u32],
+    /// For each statement (flat index), the principal tag keys it reads.
+    #[doc(hidden)]
+    pub principal_tags: &'static [&'static [&'static str]],
 }
 
 fn deny_all(_: &Request<'_>) -> Decision<'static> {
@@ -31,6 +37,8 @@ impl CompiledPolicy {
         evaluate: deny_all,
         sources: &[],
         statements: 0,
+        policy_offsets: &[],
+        principal_tags: &[],
     };
 
     /// Decides a request (the same as [`Policy::evaluate`], with a `'static` decision).
@@ -54,6 +62,17 @@ impl Policy for CompiledPolicy {
     #[inline]
     fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
         (self.evaluate)(request)
+    }
+
+    fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {
+        let keys = self
+            .policy_offsets
+            .get(statement.policy as usize)
+            .and_then(|first| first.checked_add(statement.statement))
+            .and_then(|flat| self.principal_tags.get(flat as usize));
+        for key in keys.copied().unwrap_or(&[]) {
+            f(key);
+        }
     }
 }
 
@@ -134,6 +153,8 @@ pub struct StaticKeys {
     pub builtins: [Option<u16>; 3],
     #[doc(hidden)]
     pub infos: &'static [KeyInfo<'static>],
+    #[doc(hidden)]
+    pub principal_tags: &'static [u16],
 }
 
 impl KeyTable for StaticKeys {
@@ -167,6 +188,10 @@ impl KeyTable for StaticKeys {
             Builtin::TagKeys => 2,
         };
         self.builtins.get(i).copied().flatten()
+    }
+
+    fn principal_tag_slots(&self) -> &[u16] {
+        self.principal_tags
     }
 
     fn info(&self, slot: u16) -> KeyInfo<'_> {

@@ -1,5 +1,8 @@
 //! Decisions and the statements that make them.
 
+use crate::grants::UsedGrants;
+use crate::request::Request;
+
 /// The effect of a statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Effect {
@@ -59,9 +62,43 @@ impl<'p> Decision<'p> {
     }
 }
 
+/// A decision with the grants the deciding statement relied on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Evaluation<'p, 'r> {
+    /// The decision.
+    pub decision: Decision<'p>,
+    /// The grants that gave a value the deciding statement read (an `aws:PrincipalTag/k` in a
+    /// condition or a policy variable). Empty for an implicit deny.
+    pub grants: UsedGrants<'r>,
+}
+
 /// A set of policies that decides requests: implemented by compiled policies and by policies
 /// loaded at run time. Evaluation allocates nothing.
 pub trait Policy {
     /// Decides a request.
-    fn evaluate<'s>(&'s self, request: &crate::request::Request<'_>) -> Decision<'s>;
+    fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s>;
+
+    /// Calls `f` with each principal tag key (lower-cased, `team` for `aws:PrincipalTag/team`)
+    /// that a statement reads, in conditions or policy variables; nothing for an unknown
+    /// statement.
+    fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str));
+
+    /// Decides a request and names the grants the deciding statement relied on: those whose
+    /// granted tag replaced a principal tag the statement reads. No allocation.
+    fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
+        let decision = self.evaluate(request);
+        let mut grants = UsedGrants::new();
+        let table = request.grants;
+        let ctx = request.grant_context();
+        if let Some(statement) = decision.statement() {
+            if table.applies(&ctx) {
+                self.principal_tags_read(statement, &mut |key| {
+                    if let Some((_, g)) = table.tag(key, &ctx) {
+                        grants.push(table.id(g));
+                    }
+                });
+            }
+        }
+        Evaluation { decision, grants }
+    }
 }

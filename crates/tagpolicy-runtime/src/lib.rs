@@ -28,6 +28,7 @@ pub mod compiled;
 pub mod cond;
 pub mod decision;
 pub mod glob;
+pub mod grants;
 pub mod ip;
 pub mod jsonlogic;
 pub mod logic_ops;
@@ -41,7 +42,8 @@ pub use access::{
     AccessDecision, AccessRequest, CompiledPermissions, Entity, GrantingRoles, Permissions,
 };
 pub use compiled::CompiledPolicy;
-pub use decision::{Decision, Effect, Policy, StatementRef};
+pub use decision::{Decision, Effect, Evaluation, Policy, StatementRef};
+pub use grants::{GrantTable, UsedGrants};
 pub use jsonlogic::Val;
 pub use request::{Request, Scalar, Tag, TagFamily, Value};
 pub use time::Timestamp;

@@ -1,5 +1,6 @@
 //! The request a policy decides: borrowed data only, built without allocation.
 
+use crate::grants::{GrantContext, GrantTable};
 use crate::ip::IpAddr;
 use crate::time::Timestamp;
 
@@ -93,7 +94,11 @@ pub struct Request<'a> {
     /// does not set those keys.
     pub request_tags: &'a [Tag<'a>],
     /// The evaluation time: `aws:CurrentTime` and `aws:EpochTime` when the context does not set them.
+    /// Grants count only for a request with a time.
     pub time: Option<Timestamp>,
+    /// The grants of the principal: a tag that a grant counting for this request gives replaces
+    /// the principal's own `aws:PrincipalTag/k`, wherever that came from.
+    pub grants: GrantTable<'a>,
 }
 
 impl<'a> Request<'a> {
@@ -108,6 +113,7 @@ impl<'a> Request<'a> {
             resource_tags: &[],
             request_tags: &[],
             time: None,
+            grants: GrantTable::EMPTY,
         }
     }
 
@@ -145,6 +151,22 @@ impl<'a> Request<'a> {
     pub const fn with_time(mut self, time: Timestamp) -> Self {
         self.time = Some(time);
         self
+    }
+
+    /// Sets the principal's grants (a grant store's table for that principal).
+    pub const fn with_grants(mut self, grants: GrantTable<'a>) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// What decides whether a grant counts for this request.
+    pub const fn grant_context(&self) -> GrantContext<'a> {
+        GrantContext {
+            principal: self.principal,
+            time: self.time,
+            action: self.action,
+            resource: self.resource,
+        }
     }
 
     /// The service prefix of the action (the text before the first `:`), if it has one.

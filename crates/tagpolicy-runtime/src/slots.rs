@@ -55,6 +55,8 @@ pub trait KeyTable {
     fn builtin_slot(&self, builtin: Builtin) -> Option<u16>;
     /// What a slot stands for.
     fn info(&self, slot: u16) -> KeyInfo<'_>;
+    /// The slots of `aws:PrincipalTag/k` keys: the ones a grant can give a value.
+    fn principal_tag_slots(&self) -> &[u16];
 }
 
 /// The value(s) of one key in one request.
@@ -146,6 +148,7 @@ const REQUEST_TAG: u32 = 4;
 const CURRENT_TIME: u32 = 5;
 const EPOCH_TIME: u32 = 6;
 const TAG_KEYS: u32 = 7;
+const GRANTED_TAG: u32 = 8;
 
 fn pack(kind: u32, index: usize) -> Option<u32> {
     let index = u32::try_from(index).ok().filter(|i| *i <= INDEX_MASK)?;
@@ -178,6 +181,18 @@ impl<'a, const N: usize> Slots<'a, N> {
                     }
                 }
             };
+            // Granted tags first: they replace the principal's own value, wherever it comes from.
+            let grants = request.grants;
+            let ctx = request.grant_context();
+            if grants.applies(&ctx) {
+                for &slot in keys.principal_tag_slots() {
+                    if let Some((_, tag_key)) = keys.info(slot).tag {
+                        if let Some(row) = grants.tag_row(tag_key, &ctx) {
+                            set(slot, GRANTED_TAG, row as usize);
+                        }
+                    }
+                }
+            }
             for (i, (key, _)) in request.context.iter().enumerate() {
                 if let Some(slot) = keys.slot_of(key) {
                     set(slot, CONTEXT, i);
@@ -246,6 +261,10 @@ impl<'a, const N: usize> Slots<'a, N> {
             CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
             EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
             TAG_KEYS => Resolved::TagKeys(req.request_tags),
+            GRANTED_TAG => match req.grants.tag_at(index as u32) {
+                Some((v, _)) => Resolved::One(Scalar::Str(v)),
+                None => Resolved::Missing,
+            },
             _ => Resolved::Missing,
         }
     }
@@ -253,6 +272,11 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// Finds a slot's value by scanning the request: for slots beyond the table's capacity.
     fn scan(&self, info: KeyInfo<'_>) -> Resolved<'a> {
         let req = &self.request;
+        if let Some((TagFamily::Principal, tag_key)) = info.tag {
+            if let Some((v, _)) = req.grants.tag(tag_key, &req.grant_context()) {
+                return Resolved::One(Scalar::Str(v));
+            }
+        }
         if let Some((_, v)) = req
             .context
             .iter()
@@ -335,6 +359,9 @@ mod tests {
                 tag: (slot == 0).then_some((TagFamily::Resource, "owner")),
                 builtin: Builtin::of(names[usize::from(slot) % 4]),
             }
+        }
+        fn principal_tag_slots(&self) -> &[u16] {
+            &[]
         }
     }
 

@@ -1,0 +1,186 @@
+//! One principal's grants packed for evaluation: the owner of what a
+//! [`GrantTable`](tagpolicy_runtime::GrantTable) borrows.
+
+use std::sync::Arc;
+
+use tagpolicy_runtime::grants::{GrantRow, GrantTable, RoleRow, Span, TagRow};
+
+use crate::Grant;
+
+/// The grants of one principal, packed once (when the store changes) so that every evaluation
+/// borrows them as a [`GrantTable`] without allocating.
+///
+/// Grants are ordered latest-starting first (then by id), so where two grants that both count give
+/// the same tag key, the one that started last wins.
+#[derive(Clone, Debug, Default)]
+pub struct PrincipalGrants {
+    principal: String,
+    text: String,
+    rows: Vec<GrantRow>,
+    tags: Vec<TagRow>,
+    roles: Vec<RoleRow>,
+    patterns: Vec<Span>,
+    records: Vec<Arc<Grant>>,
+}
+
+impl PrincipalGrants {
+    /// Packs the grants of `principal` among `grants` (others are skipped).
+    pub fn new<'g>(principal: &str, grants: impl IntoIterator<Item = &'g Arc<Grant>>) -> Self {
+        let mut records: Vec<Arc<Grant>> = grants
+            .into_iter()
+            .filter(|g| g.principal == principal)
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| {
+            b.not_before
+                .cmp(&a.not_before)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let mut packed = PrincipalGrants {
+            principal: principal.to_owned(),
+            ..PrincipalGrants::default()
+        };
+        for (row, g) in records.iter().enumerate() {
+            let row = u32::try_from(row).unwrap_or(u32::MAX);
+            let id = packed.push_text(&g.id);
+            let (actions, resources) = match &g.scope {
+                Some(scope) => {
+                    let actions =
+                        packed.push_patterns(scope.actions.iter().map(|a| a.to_ascii_lowercase()));
+                    let resources = packed.push_patterns(scope.resources.iter().cloned());
+                    (actions, resources)
+                }
+                None => (Span::EMPTY, Span::EMPTY),
+            };
+            packed.rows.push(GrantRow {
+                id,
+                not_before: g.not_before,
+                expires_at: g.expires_at,
+                actions,
+                resources,
+            });
+            for (k, v) in &g.tags {
+                let key = packed.push_text(&k.to_ascii_lowercase());
+                let value = packed.push_text(v);
+                packed.tags.push(TagRow {
+                    key,
+                    value,
+                    grant: row,
+                });
+            }
+            for r in &g.roles {
+                let role = packed.push_text(r);
+                packed.roles.push(RoleRow { role, grant: row });
+            }
+        }
+        // Stable sorts: rows of one key (or role) keep the grant order.
+        let text = std::mem::take(&mut packed.text);
+        let at = |s: Span| text.get(s.start as usize..s.end as usize).unwrap_or("");
+        packed.tags.sort_by(|a, b| at(a.key).cmp(at(b.key)));
+        packed.roles.sort_by(|a, b| at(a.role).cmp(at(b.role)));
+        packed.text = text;
+        packed.records = records;
+        packed
+    }
+
+    fn push_text(&mut self, s: &str) -> Span {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(s);
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        Span::new(start, end)
+    }
+
+    fn push_patterns(&mut self, patterns: impl Iterator<Item = String>) -> Span {
+        let start = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
+        for p in patterns {
+            let span = self.push_text(&p);
+            self.patterns.push(span);
+        }
+        let end = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
+        Span::new(start, end)
+    }
+
+    /// The table evaluation borrows.
+    pub fn table(&self) -> GrantTable<'_> {
+        GrantTable {
+            principal: &self.principal,
+            text: &self.text,
+            grants: &self.rows,
+            tags: &self.tags,
+            roles: &self.roles,
+            patterns: &self.patterns,
+        }
+    }
+
+    /// The principal.
+    pub fn principal(&self) -> &str {
+        &self.principal
+    }
+
+    /// The grants, in table order (row `i` of the table is `grants()[i]`).
+    pub fn grants(&self) -> &[Arc<Grant>] {
+        &self.records
+    }
+
+    /// How many grants.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tagpolicy_runtime::grants::GrantContext;
+    use tagpolicy_runtime::Timestamp;
+
+    fn grant(id: &str, principal: &str, key: &str, value: &str, from: i64, to: i64) -> Arc<Grant> {
+        Arc::new(Grant {
+            id: id.into(),
+            principal: principal.into(),
+            tags: [(key.to_owned(), value.to_owned())].into_iter().collect(),
+            roles: vec!["oncall".into()],
+            not_before: Timestamp::from_millis(from),
+            expires_at: Timestamp::from_millis(to),
+            reason: "r".into(),
+            requested_by: principal.into(),
+            approved_by: vec!["bob".into()],
+            ticket: None,
+            scope: None,
+            break_glass: false,
+        })
+    }
+
+    fn at(ms: i64) -> GrantContext<'static> {
+        GrantContext {
+            principal: Some("alice"),
+            time: Some(Timestamp::from_millis(ms)),
+            action: "ec2:StartInstances",
+            resource: "*",
+        }
+    }
+
+    #[test]
+    fn the_latest_starting_grant_wins_a_key_and_others_are_skipped() {
+        let gs = [
+            grant("g-1", "alice", "Team", "ops", 0, 100),
+            grant("g-2", "alice", "team", "sec", 50, 200),
+            grant("g-3", "bob", "team", "dev", 0, 200),
+        ];
+        let p = PrincipalGrants::new("alice", &gs);
+        assert_eq!(p.len(), 2);
+        let t = p.table();
+        assert_eq!(t.tag("TEAM", &at(10)), Some(("ops", 1)));
+        assert_eq!(t.tag("team", &at(60)), Some(("sec", 0)));
+        assert_eq!(t.id(0), "g-2");
+        assert_eq!(t.tag("team", &at(150)), Some(("sec", 0)));
+        assert_eq!(t.tag("team", &at(200)), None);
+        assert_eq!(t.role("oncall", &at(10)), Some(1));
+        assert_eq!(p.grants()[1].id, "g-1");
+    }
+}

@@ -1,0 +1,486 @@
+//! Just-in-time grants as evaluation reads them (SPEC §4).
+//!
+//! A grant store keeps, for each principal, the grants issued to it and not revoked, packed into a
+//! [`GrantTable`]: one text buffer and rows of plain numbers that point into it, so a table is
+//! borrowed by a request without allocation and read without parsing. The semantics live here,
+//! once, for both evaluation paths and both policy forms:
+//!
+//! - a grant counts for a request iff the table belongs to the request's principal, the request
+//!   has a time `t` (evaluation never reads a clock, and a request without a time gets no grant),
+//!   `not_before <= t < expires_at`, and its scope (if any) covers the request's action and
+//!   resource;
+//! - a granted tag *replaces* the principal's own value for that key (IAM `aws:PrincipalTag/k`);
+//!   if several counting grants grant the same key, the one listed first wins (stores list the
+//!   latest-starting first);
+//! - granted roles and granted tag values are *added* to a permission subject's.
+//!
+//! ```
+//! use tagpolicy_runtime::grants::{GrantRow, GrantTable, Span, TagRow, GrantContext};
+//! use tagpolicy_runtime::Timestamp;
+//! // "g-1" grants alice team=ops from t=1000 ms to t=2000 ms.
+//! let text = "g-1teamops";
+//! let grants = [GrantRow {
+//!     id: Span::new(0, 3),
+//!     not_before: Timestamp::from_millis(1_000),
+//!     expires_at: Timestamp::from_millis(2_000),
+//!     actions: Span::EMPTY,
+//!     resources: Span::EMPTY,
+//! }];
+//! let tags = [TagRow { key: Span::new(3, 7), value: Span::new(7, 10), grant: 0 }];
+//! let table = GrantTable { principal: "alice", text, grants: &grants, tags: &tags, ..GrantTable::EMPTY };
+//! let at = |ms| GrantContext {
+//!     principal: Some("alice"),
+//!     time: Some(Timestamp::from_millis(ms)),
+//!     action: "ec2:StartInstances",
+//!     resource: "*",
+//! };
+//! assert_eq!(table.tag("Team", &at(1_500)), Some(("ops", 0)));
+//! assert_eq!(table.tag("team", &at(2_000)), None); // the end is exclusive
+//! ```
+
+use core::cmp::Ordering;
+
+use crate::glob;
+use crate::time::Timestamp;
+
+/// A range of bytes in a table's text (or of rows in its pattern list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// First byte (or row).
+    pub start: u32,
+    /// One past the last.
+    pub end: u32,
+}
+
+impl Span {
+    /// Nothing.
+    pub const EMPTY: Span = Span { start: 0, end: 0 };
+
+    /// `start..end`.
+    pub const fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// Whether it covers nothing.
+    pub const fn is_empty(self) -> bool {
+        self.end <= self.start
+    }
+
+    fn range(self) -> core::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// One grant of a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GrantRow {
+    /// Its id, in the table's text.
+    pub id: Span,
+    /// Start of the window (inclusive).
+    pub not_before: Timestamp,
+    /// End of the window (exclusive).
+    pub expires_at: Timestamp,
+    /// Scope: action globs (lower-cased), as rows of the table's `patterns`; empty means any.
+    pub actions: Span,
+    /// Scope: resource globs, as rows of the table's `patterns`; empty means any.
+    pub resources: Span,
+}
+
+/// A granted tag. A table's tag rows are sorted by key (lower-cased bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TagRow {
+    /// The tag key, lower-cased, in the table's text.
+    pub key: Span,
+    /// The value, in the table's text.
+    pub value: Span,
+    /// The grant (row index) that grants it.
+    pub grant: u32,
+}
+
+/// A granted role. A table's role rows are sorted by role name (bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RoleRow {
+    /// The role, in the table's text.
+    pub role: Span,
+    /// The grant (row index) that grants it.
+    pub grant: u32,
+}
+
+/// What decides whether a grant counts for a request: who, when, what, on what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrantContext<'r> {
+    /// The request's principal (IAM) or subject id (permission form).
+    pub principal: Option<&'r str>,
+    /// The evaluation time.
+    pub time: Option<Timestamp>,
+    /// The action.
+    pub action: &'r str,
+    /// The resource (IAM: its ARN; permission form: its id).
+    pub resource: &'r str,
+}
+
+/// The grants of one principal, packed for evaluation: built by a grant store (or by hand), borrowed
+/// by requests. Every string is a [`Span`] of `text`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrantTable<'a> {
+    /// The principal whose grants these are: they count only for requests of that principal.
+    pub principal: &'a str,
+    /// The text the spans point into.
+    pub text: &'a str,
+    /// The grants.
+    pub grants: &'a [GrantRow],
+    /// The granted tags, sorted by lower-cased key.
+    pub tags: &'a [TagRow],
+    /// The granted roles, sorted by name.
+    pub roles: &'a [RoleRow],
+    /// Scope patterns, referred to by the grants' `actions` and `resources`.
+    pub patterns: &'a [Span],
+}
+
+impl Default for GrantTable<'_> {
+    fn default() -> Self {
+        GrantTable::EMPTY
+    }
+}
+
+impl<'a> GrantTable<'a> {
+    /// No grants.
+    pub const EMPTY: GrantTable<'static> = GrantTable {
+        principal: "",
+        text: "",
+        grants: &[],
+        tags: &[],
+        roles: &[],
+        patterns: &[],
+    };
+
+    /// Whether the table has no grants.
+    pub const fn is_empty(&self) -> bool {
+        self.grants.is_empty()
+    }
+
+    /// How many grants the table has (counting or not).
+    pub const fn len(&self) -> usize {
+        self.grants.len()
+    }
+
+    fn text(&self, span: Span) -> &'a str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// The id of grant `grant` (empty if there is no such grant).
+    pub fn id(&self, grant: u32) -> &'a str {
+        self.grants
+            .get(grant as usize)
+            .map_or("", |g| self.text(g.id))
+    }
+
+    /// The row of grant `grant`.
+    pub fn grant(&self, grant: u32) -> Option<&'a GrantRow> {
+        self.grants.get(grant as usize)
+    }
+
+    /// The grant whose id is `id`, by row index.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.grants
+            .iter()
+            .position(|g| self.text(g.id) == id)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// Whether the table's grants can count for `ctx` at all (its principal is the table's).
+    #[inline]
+    pub fn applies(&self, ctx: &GrantContext<'_>) -> bool {
+        !self.grants.is_empty() && ctx.principal == Some(self.principal) && ctx.time.is_some()
+    }
+
+    /// Whether grant `grant` counts for `ctx`: the right principal, active at its time, in scope.
+    pub fn counts(&self, grant: u32, ctx: &GrantContext<'_>) -> bool {
+        let Some(g) = self.grants.get(grant as usize) else {
+            return false;
+        };
+        let Some(t) = ctx.time else {
+            return false;
+        };
+        ctx.principal == Some(self.principal)
+            && g.not_before <= t
+            && t < g.expires_at
+            && self.in_scope(g, ctx.action, ctx.resource)
+    }
+
+    /// Whether a grant's scope covers an action and a resource (no scope: everything).
+    pub fn in_scope(&self, g: &GrantRow, action: &str, resource: &str) -> bool {
+        let actions = self.patterns.get(g.actions.range()).unwrap_or(&[]);
+        let resources = self.patterns.get(g.resources.range()).unwrap_or(&[]);
+        (actions.is_empty()
+            || actions
+                .iter()
+                .any(|p| glob::matches_ascii_case_insensitive(self.text(*p), action)))
+            && (resources.is_empty()
+                || resources
+                    .iter()
+                    .any(|p| glob::matches(self.text(*p), resource)))
+    }
+
+    /// The rows granting tag `key` (compared ASCII-case-insensitively), counting or not: their
+    /// first index and the rows.
+    fn tag_rows(&self, key: &str) -> (usize, &'a [TagRow]) {
+        let tags = self.tags;
+        let from = tags.partition_point(|r| cmp_folded(self.text(r.key), key) == Ordering::Less);
+        let rest = tags.get(from..).unwrap_or(&[]);
+        let len = rest.partition_point(|r| cmp_folded(self.text(r.key), key) == Ordering::Equal);
+        (from, rest.get(..len).unwrap_or(&[]))
+    }
+
+    /// The row index of the counting grant's tag `key`, if one counts.
+    pub fn tag_row(&self, key: &str, ctx: &GrantContext<'_>) -> Option<u32> {
+        if !self.applies(ctx) {
+            return None;
+        }
+        let (from, rows) = self.tag_rows(key);
+        let i = rows.iter().position(|r| self.counts(r.grant, ctx))?;
+        u32::try_from(from.checked_add(i)?).ok()
+    }
+
+    /// Tag row `row`: its value and grant.
+    pub fn tag_at(&self, row: u32) -> Option<(&'a str, u32)> {
+        self.tags
+            .get(row as usize)
+            .map(|r| (self.text(r.value), r.grant))
+    }
+
+    /// The value of tag `key` that a counting grant gives, and that grant.
+    pub fn tag(&self, key: &str, ctx: &GrantContext<'_>) -> Option<(&'a str, u32)> {
+        self.tag_row(key, ctx).and_then(|row| self.tag_at(row))
+    }
+
+    /// Every value of tag `key` that counting grants give, with the grant (permission form: added
+    /// to the subject's tag group).
+    pub fn tag_values<'c>(
+        &self,
+        key: &'c str,
+        ctx: &'c GrantContext<'c>,
+    ) -> impl Iterator<Item = (&'a str, u32)> + 'c
+    where
+        'a: 'c,
+    {
+        let table = *self;
+        let applies = self.applies(ctx);
+        self.tag_rows(key)
+            .1
+            .iter()
+            .filter(move |r| applies && table.counts(r.grant, ctx))
+            .map(move |r| (table.text(r.value), r.grant))
+    }
+
+    /// The counting grant that gives role `role`, if any.
+    pub fn role(&self, role: &str, ctx: &GrantContext<'_>) -> Option<u32> {
+        if !self.applies(ctx) {
+            return None;
+        }
+        let roles = self.roles;
+        let from = roles.partition_point(|r| self.text(r.role) < role);
+        roles
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|r| self.text(r.role) == role)
+            .find(|r| self.counts(r.grant, ctx))
+            .map(|r| r.grant)
+    }
+
+    /// The grants that count for `ctx`, by row index.
+    pub fn counting<'c>(&self, ctx: &'c GrantContext<'c>) -> impl Iterator<Item = u32> + 'c
+    where
+        'a: 'c,
+    {
+        let table = *self;
+        (0..u32::try_from(self.grants.len()).unwrap_or(u32::MAX))
+            .filter(move |g| table.counts(*g, ctx))
+    }
+}
+
+/// Compares a lower-cased key with a key in any case, as if both were lower-cased.
+fn cmp_folded(lower: &str, key: &str) -> Ordering {
+    lower
+        .bytes()
+        .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
+/// How many grants a decision names; more are counted, not named.
+pub const MAX_USED_GRANTS: usize = 8;
+
+/// The grants a decision relied on, by id, without allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UsedGrants<'a> {
+    ids: [&'a str; MAX_USED_GRANTS],
+    len: u8,
+    more: u16,
+}
+
+impl Default for UsedGrants<'_> {
+    fn default() -> Self {
+        UsedGrants::new()
+    }
+}
+
+impl<'a> UsedGrants<'a> {
+    /// None.
+    pub const fn new() -> Self {
+        UsedGrants {
+            ids: [""; MAX_USED_GRANTS],
+            len: 0,
+            more: 0,
+        }
+    }
+
+    /// Adds a grant id unless it is listed already (beyond the capacity, it is only counted).
+    pub fn push(&mut self, id: &'a str) {
+        if self.ids().contains(&id) {
+            return;
+        }
+        match self.ids.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = id;
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.more = self.more.saturating_add(1),
+        }
+    }
+
+    /// The named grants, in the order they were found.
+    pub fn ids(&self) -> &[&'a str] {
+        self.ids.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// Whether no grant was used.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many more grants were used than are named.
+    pub fn more(&self) -> usize {
+        usize::from(self.more)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// alice: g-a (team=ops, role oncall, 1000..2000, scope ec2:*), g-b (team=dev, env=prod,
+    /// 1500..3000, no scope).
+    const TEXT: &str = "g-ag-bteamopsteamdevenvprodoncallec2:*";
+    fn table() -> GrantTable<'static> {
+        static GRANTS: [GrantRow; 2] = [
+            GrantRow {
+                id: Span::new(0, 3),
+                not_before: Timestamp::from_millis(1_000),
+                expires_at: Timestamp::from_millis(2_000),
+                actions: Span::new(0, 1),
+                resources: Span::EMPTY,
+            },
+            GrantRow {
+                id: Span::new(3, 6),
+                not_before: Timestamp::from_millis(1_500),
+                expires_at: Timestamp::from_millis(3_000),
+                actions: Span::EMPTY,
+                resources: Span::EMPTY,
+            },
+        ];
+        static TAGS: [TagRow; 3] = [
+            TagRow {
+                key: Span::new(20, 23),
+                value: Span::new(23, 27),
+                grant: 1,
+            },
+            TagRow {
+                key: Span::new(6, 10),
+                value: Span::new(10, 13),
+                grant: 0,
+            },
+            TagRow {
+                key: Span::new(13, 17),
+                value: Span::new(17, 20),
+                grant: 1,
+            },
+        ];
+        static ROLES: [RoleRow; 1] = [RoleRow {
+            role: Span::new(27, 33),
+            grant: 0,
+        }];
+        static PATTERNS: [Span; 1] = [Span::new(33, 38)];
+        GrantTable {
+            principal: "alice",
+            text: TEXT,
+            grants: &GRANTS,
+            tags: &TAGS,
+            roles: &ROLES,
+            patterns: &PATTERNS,
+        }
+    }
+
+    fn ctx(who: &'static str, ms: i64, action: &'static str) -> GrantContext<'static> {
+        GrantContext {
+            principal: Some(who),
+            time: Some(Timestamp::from_millis(ms)),
+            action,
+            resource: "arn:aws:ec2:us-east-1:1:instance/i-1",
+        }
+    }
+
+    #[test]
+    fn windows_are_inclusive_then_exclusive() {
+        let t = table();
+        let a = "ec2:StartInstances";
+        assert_eq!(t.tag("team", &ctx("alice", 999, a)), None);
+        assert_eq!(t.tag("team", &ctx("alice", 1_000, a)), Some(("ops", 0)));
+        assert_eq!(t.tag("TEAM", &ctx("alice", 1_999, a)), Some(("ops", 0)));
+        // g-a ended; g-b (started later, listed after) now gives the key.
+        assert_eq!(t.tag("team", &ctx("alice", 2_000, a)), Some(("dev", 1)));
+        assert_eq!(t.tag("team", &ctx("alice", 3_000, a)), None);
+        assert_eq!(t.tag_row("env", &ctx("alice", 2_000, a)), Some(0));
+    }
+
+    #[test]
+    fn other_principals_missing_time_and_scope() {
+        let t = table();
+        assert_eq!(t.tag("team", &ctx("bob", 1_200, "ec2:Start")), None);
+        let mut c = ctx("alice", 1_200, "ec2:Start");
+        c.time = None;
+        assert_eq!(t.tag("team", &c), None);
+        // Out of g-a's scope.
+        assert_eq!(t.tag("team", &ctx("alice", 1_200, "s3:GetObject")), None);
+        assert_eq!(
+            t.tag("team", &ctx("alice", 1_600, "s3:GetObject")),
+            Some(("dev", 1))
+        );
+    }
+
+    #[test]
+    fn roles_values_and_counting_grants() {
+        let t = table();
+        let c = ctx("alice", 1_600, "EC2:Run");
+        assert_eq!(t.role("oncall", &c), Some(0));
+        assert_eq!(t.role("admin", &c), None);
+        let values: std::vec::Vec<_> = t.tag_values("Team", &c).collect();
+        assert_eq!(values, [("ops", 0), ("dev", 1)]);
+        assert_eq!(t.counting(&c).collect::<std::vec::Vec<_>>(), [0, 1]);
+        assert_eq!(t.id(1), "g-b");
+        assert_eq!(t.find("g-b"), Some(1));
+        assert_eq!(t.id(7), "");
+    }
+
+    #[test]
+    fn used_grants_dedupe_and_count_overflow() {
+        let mut u = UsedGrants::new();
+        u.push("a");
+        u.push("a");
+        assert_eq!(u.ids(), ["a"]);
+        for id in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
+            u.push(id);
+        }
+        assert_eq!(u.ids().len(), MAX_USED_GRANTS);
+        assert_eq!(u.more(), 2);
+    }
+}
