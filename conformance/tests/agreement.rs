@@ -1,5 +1,6 @@
 //! Property test: the compiled path and the run-time path decide random requests against random
-//! policy sets identically, deciding statement included (SPEC §9).
+//! policy sets identically, deciding statement included (SPEC §9), and the explanation of each
+//! decision arrives at the same decision.
 //!
 //! Random policies cannot be compiled at test time, so `build.rs` generates a fixed corpus of
 //! random policy sets (`conformance::random::RANDOM`, from a fixed seed) and compiles it to Rust.
@@ -17,6 +18,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestRunner};
 use tagpolicy_compiler::cases::describe;
+use tagpolicy_compiler::explain::explain;
 use tagpolicy_compiler::ir::{Actions, Part, Pattern, PolicySet, Principals, Resources, Test};
 use tagpolicy_compiler::json::Json;
 use tagpolicy_compiler::{compile_policies, parse_json, RuntimePolicy, Source};
@@ -644,7 +646,13 @@ fn compiled_equals_runtime_on_random_policies_and_requests() {
     let result = runner.run(&case(), |(i, req)| {
         let (text, compiled) = &RANDOM[i];
         let runtime = &policies[i];
-        let (a, b) = req.with(|r| (runtime.evaluate(r), compiled.evaluate(r)));
+        let (a, b, explained) = req.with(|r| {
+            (
+                runtime.evaluate(r),
+                compiled.evaluate(r),
+                explain(runtime, r, None).decision,
+            )
+        });
         let slot = match a {
             Decision::Allow(_) => 0,
             Decision::Deny(_) => 1,
@@ -658,6 +666,17 @@ fn compiled_equals_runtime_on_random_policies_and_requests() {
             i,
             describe(&a),
             describe(&b),
+            text,
+            req
+        );
+        // The explanation walks the same IR over every statement: it must arrive at the same
+        // decision and deciding statement.
+        prop_assert!(
+            explained.agrees_with(&a),
+            "explanation {:?} disagrees with evaluation {} on policy set {}\npolicies: {}\nrequest: {:#?}",
+            explained,
+            describe(&a),
+            i,
             text,
             req
         );

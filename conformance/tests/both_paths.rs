@@ -4,6 +4,7 @@
 
 use conformance::{case_files, compiled, read_source};
 use tagpolicy_compiler::cases::{case_kind, case_list, describe, read_iam_case, CaseKind};
+use tagpolicy_compiler::explain::explain;
 use tagpolicy_compiler::parse_json;
 use tagpolicy_runtime::Policy;
 
@@ -40,6 +41,15 @@ fn compiled_and_runtime_paths_agree_on_every_case() {
                         c.name,
                         a.grants.ids(),
                         b.grants.ids()
+                    ));
+                }
+                let explained = explain(&c.policy, r, Some(&c.grants)).decision;
+                if !explained.agrees_with(&a.decision) {
+                    failures.push(format!(
+                        "{}: {}: explanation {explained:?} disagrees with {}",
+                        source.name(),
+                        c.name,
+                        describe(&a.decision)
                     ));
                 }
                 (a.decision, b.decision)

@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand};
 use tagpolicy_compiler::cases::{self, Outcome, RequestSpec};
 use tagpolicy_compiler::codegen::{generate_pretty, CodegenOptions};
 use tagpolicy_compiler::diag::Diagnostics;
+use tagpolicy_compiler::explain::explain;
 use tagpolicy_compiler::json::{Json, JsonKind};
 use tagpolicy_compiler::{compile_policies, parse_json, Diagnostic, Errors, RuntimePolicy, Source};
-use tagpolicy_runtime::{Decision, Policy, Timestamp};
+use tagpolicy_grants::{Grant, GrantStore};
+use tagpolicy_runtime::{Decision, GrantTable, Policy, Timestamp};
 
 /// Tag-based authorization: check policies, decide requests, run policy tests.
 #[derive(Parser, Debug)]
@@ -36,13 +38,15 @@ enum Command {
         /// A request file: one request object, or a list of them.
         #[arg(long)]
         request: PathBuf,
-        /// A grants file (just-in-time access; not supported yet).
+        /// A grants file (just-in-time access): its grants are taken as issued; a grant counts
+        /// for a request of its principal at a time inside its window.
         #[arg(long)]
         grants: Option<PathBuf>,
         /// The evaluation time (RFC 3339), overriding the request's `time`.
         #[arg(long)]
         at: Option<String>,
-        /// Explain the decision statement by statement (not supported yet).
+        /// Explain the decision: every statement (or permission) with what matched, each
+        /// condition with expected and actual values, and the status of the principal's grants.
         #[arg(long)]
         explain: bool,
         /// Print one JSON object per request.
@@ -113,13 +117,16 @@ fn main() -> ExitCode {
             at,
             explain,
             json,
-        } => {
-            if grants.is_some() || explain {
-                err!("error: --grants and --explain are not supported by this version yet");
-                return ExitCode::from(2);
-            }
-            eval(&policies, &request, at.as_deref(), json)
-        }
+        } => eval(
+            &policies,
+            &request,
+            &EvalOptions {
+                grants: grants.as_ref(),
+                at: at.as_deref(),
+                explain,
+                json,
+            },
+        ),
         Command::Test { files } => test(&files),
         Command::Grants {
             command: GrantsCommand::Check { file, policy },
@@ -196,8 +203,34 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -> ExitCode {
-    let at = match at.map(|t| (t, Timestamp::parse_rfc3339(t))) {
+/// How `eval` runs.
+struct EvalOptions<'a> {
+    grants: Option<&'a PathBuf>,
+    at: Option<&'a str>,
+    explain: bool,
+    json: bool,
+}
+
+/// Reads a grants file into a store (grants taken as issued).
+fn read_grant_store(file: Option<&PathBuf>) -> Result<GrantStore, ExitCode> {
+    let Some(file) = file else {
+        return Ok(GrantStore::new());
+    };
+    let source = read(file).map_err(|e| {
+        err!("{e}");
+        ExitCode::FAILURE
+    })?;
+    match Grant::read_file(source.name(), source.text()) {
+        Ok(grants) => Ok(GrantStore::from_grants(grants, &[])),
+        Err(e) => {
+            err!("{e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn eval(policies: &[PathBuf], request: &PathBuf, opts: &EvalOptions<'_>) -> ExitCode {
+    let at = match opts.at.map(|t| (t, Timestamp::parse_rfc3339(t))) {
         Some((t, None)) => {
             err!("error: --at \"{t}\" is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)");
             return ExitCode::from(2);
@@ -205,8 +238,12 @@ fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -
         Some((_, Some(ts))) => Some(ts),
         None => None,
     };
+    let store = match read_grant_store(opts.grants) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     if let [single] = policies {
-        if let Some(code) = eval_permissions(single, request, json) {
+        if let Some(code) = eval_permissions(single, request, at, &store, opts) {
             return code;
         }
     }
@@ -227,28 +264,67 @@ fn eval(policies: &[PathBuf], request: &PathBuf, at: Option<&str>, json: bool) -
             return ExitCode::FAILURE;
         }
     };
+    let snapshot = store.snapshot();
     for mut spec in requests {
         if at.is_some() {
             spec.time = at;
         }
-        let decision = spec.with_request(|r| policy.evaluate(r));
-        if json {
-            out!("{}", decision_json(&policy, &spec, &decision));
-        } else {
-            out!(
-                "{:<5} {} on {}: {}",
-                decision.as_str(),
-                spec.action,
-                spec.resource,
-                explain_short(&policy, &decision)
-            );
-        }
+        let line = spec.with_request(|r| {
+            let grants = r
+                .principal
+                .map_or(GrantTable::EMPTY, |p| snapshot.grants_of(p));
+            let r = &r.with_grants(grants);
+            let evaluation = policy.evaluate_with_grants(r);
+            if opts.explain {
+                let e = explain(&policy, r, Some(&store));
+                if !e.decision.agrees_with(&evaluation.decision) {
+                    // Never expected: explanation and evaluation walk the same IR.
+                    err!(
+                        "internal error: the explanation ({:?}) disagrees with the decision ({})",
+                        e.decision,
+                        cases::describe(&evaluation.decision)
+                    );
+                }
+                if opts.json {
+                    e.to_json().to_string()
+                } else {
+                    format!("{} on {}\n{e}", spec.action, spec.resource)
+                }
+            } else if opts.json {
+                decision_json(
+                    &policy,
+                    &spec,
+                    &evaluation.decision,
+                    evaluation.grants.ids(),
+                )
+            } else {
+                let using = match evaluation.grants.ids() {
+                    [] => String::new(),
+                    ids => format!(" using grant{} {}", plural(ids.len()), ids.join(", ")),
+                };
+                format!(
+                    "{:<5} {} on {}: {}{using}",
+                    evaluation.decision.as_str(),
+                    spec.action,
+                    spec.resource,
+                    explain_short(&policy, &evaluation.decision)
+                )
+            }
+        });
+        out!("{line}");
     }
     ExitCode::SUCCESS
 }
 
 /// `eval` with a permission set: `None` when the file is not a permission set.
-fn eval_permissions(policy: &PathBuf, request: &PathBuf, json: bool) -> Option<ExitCode> {
+fn eval_permissions(
+    policy: &PathBuf,
+    request: &PathBuf,
+    at: Option<Timestamp>,
+    store: &GrantStore,
+    opts: &EvalOptions<'_>,
+) -> Option<ExitCode> {
+    let json = opts.json;
     use tagpolicy_runtime::access::{AccessDecision, Permissions};
     let source = read(policy).ok()?;
     let parsed = parse_json(&source).ok()?;
@@ -286,8 +362,22 @@ fn eval_permissions(policy: &PathBuf, request: &PathBuf, json: bool) -> Option<E
         JsonKind::Array(items) => items.iter().collect(),
         _ => vec![&req_json],
     };
+    let snapshot = store.snapshot();
     for item in items {
         let line = cases::with_access_request(&req_source, item, |r| {
+            let mut r = r.with_grants(snapshot.grants_of(r.subject.id));
+            if at.is_some() {
+                r.time = at;
+            }
+            let r = &r;
+            if opts.explain {
+                let e = tagpolicy_compiler::explain::explain_permissions(&set, r, Some(store));
+                return if json {
+                    e.to_json().to_string()
+                } else {
+                    e.to_string()
+                };
+            }
             let who = r.subject.id;
             let what = format!("{} {} {}", r.action, r.resource.kind, r.resource.id);
             match set.decide(r) {
@@ -359,7 +449,12 @@ fn explain_short(policy: &RuntimePolicy, decision: &Decision<'_>) -> String {
     }
 }
 
-fn decision_json(policy: &RuntimePolicy, spec: &RequestSpec, decision: &Decision<'_>) -> String {
+fn decision_json(
+    policy: &RuntimePolicy,
+    spec: &RequestSpec,
+    decision: &Decision<'_>,
+    grants: &[&str],
+) -> String {
     let statement = decision.statement().map(|s| {
         serde_json::json!({
             "policy": s.policy,
@@ -374,6 +469,7 @@ fn decision_json(policy: &RuntimePolicy, spec: &RequestSpec, decision: &Decision
         "decision": decision.as_str(),
         "explicit_deny": matches!(decision, Decision::Deny(_)),
         "statement": statement,
+        "grants": grants,
     })
     .to_string()
 }
@@ -458,7 +554,7 @@ fn compile_permissions(
 }
 
 fn grants_check(file: &PathBuf, policy: Option<&PathBuf>) -> ExitCode {
-    use tagpolicy_grants::{Grant, GrantPolicy};
+    use tagpolicy_grants::GrantPolicy;
     let source = match read(file) {
         Ok(s) => s,
         Err(e) => {

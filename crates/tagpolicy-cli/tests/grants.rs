@@ -62,3 +62,134 @@ fn grants_check_without_a_policy_validates_the_file() {
         "{stderr}"
     );
 }
+
+const POLICY: &str = "examples/grants/team-ops.json";
+const REQUESTS: &str = "examples/grants/requests.json";
+const GRANTS: &str = "examples/grants/grants.json";
+
+#[test]
+fn eval_with_grants_follows_the_window() {
+    // Without grants alice (team dev) may not reboot an ops instance.
+    let (code, stdout, stderr) = tagpolicy(&["eval", "--policy", POLICY, "--request", REQUESTS]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Deny  ec2:RebootInstances"), "{stdout}");
+    // g-01 gives her team=ops from 10:00 to 12:00 (exclusive); g-03 team=dba from 11:00.
+    for (at, expected) in [
+        ("2026-11-22T09:59:59.999Z", "Deny "),
+        ("2026-11-22T10:00:00Z", "Allow"),
+        ("2026-11-22T10:59:59.999Z", "Allow"),
+        ("2026-11-22T12:00:00Z", "Deny "),
+    ] {
+        let (code, stdout, stderr) = tagpolicy(&[
+            "eval",
+            "--policy",
+            POLICY,
+            "--request",
+            REQUESTS,
+            "--grants",
+            GRANTS,
+            "--at",
+            at,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.starts_with(expected), "at {at}: {stdout}");
+        assert_eq!(
+            stdout.contains("using grant g-01"),
+            expected == "Allow",
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn eval_explain_shows_conditions_variables_and_grant_status() {
+    let (code, stdout, stderr) = tagpolicy(&[
+        "eval",
+        "--policy",
+        POLICY,
+        "--request",
+        REQUESTS,
+        "--grants",
+        GRANTS,
+        "--at",
+        "2026-11-22T12:00:00Z",
+        "--explain",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for line in [
+        "Deny: implicitly denied, no statement applies",
+        "team-ops.json:5:5 statement 0 (Sid \"OperateOwnTeamsInstances\") [Allow]: does not apply",
+        "action matches, principal matches, resource matches",
+        "StringEquals aws:ResourceTag/team [\"${aws:principaltag/team}\"]: request has \"ops\"; \
+         ${aws:principaltag/team} = \"dba\" (granted by g-03) -> fails",
+        "g-01 (team=ops): expired 0ms ago",
+        "g-03 (team=dba): active, 5h left",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+
+    let (code, stdout, stderr) = tagpolicy(&[
+        "eval",
+        "--policy",
+        POLICY,
+        "--request",
+        REQUESTS,
+        "--grants",
+        GRANTS,
+        "--explain",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(v["decision"]["decision"], "Allow");
+    let condition = &v["statements"][0]["conditions"][0];
+    assert_eq!(condition["holds"], true);
+    assert_eq!(condition["variables"][0]["granted_by"], "g-01");
+    assert_eq!(v["grants"][0]["status"], "active, 1h 30m left");
+    assert_eq!(v["grants"][1]["status"], "not yet active, starts in 30m");
+}
+
+#[test]
+fn eval_json_lists_the_grants_used_and_bad_inputs_fail() {
+    let (code, stdout, _) = tagpolicy(&[
+        "eval",
+        "--policy",
+        POLICY,
+        "--request",
+        REQUESTS,
+        "--grants",
+        GRANTS,
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON");
+    assert_eq!(v["decision"], "Allow");
+    assert_eq!(v["grants"], serde_json::json!(["g-01"]));
+
+    let (code, _, stderr) = tagpolicy(&[
+        "eval",
+        "--policy",
+        POLICY,
+        "--request",
+        REQUESTS,
+        "--at",
+        "yesterday",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--at \"yesterday\" is not an RFC 3339 time"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = tagpolicy(&[
+        "eval",
+        "--policy",
+        POLICY,
+        "--request",
+        REQUESTS,
+        "--grants",
+        POLICY,
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("team-ops.json:"), "{stderr}");
+}

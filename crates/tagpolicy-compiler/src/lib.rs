@@ -29,6 +29,7 @@ pub mod cases;
 pub mod codegen;
 pub mod diag;
 pub mod eval;
+pub mod explain;
 pub mod ir;
 pub mod json;
 pub mod lint;

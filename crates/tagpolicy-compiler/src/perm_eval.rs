@@ -39,6 +39,17 @@ impl RuntimePermissions {
     pub fn ir(&self) -> &PermissionSetIr {
         &self.ir
     }
+
+    /// Whether permission `i`'s condition (if any) holds for a request whose granted tag values
+    /// are already in the subject (see `AccessRequest::with_granted_tags`).
+    pub fn condition_of(&self, i: usize, req: &AccessRequest<'_>) -> bool {
+        match self.ir.permissions.get(i).and_then(|p| p.logic.as_ref()) {
+            None => true,
+            Some(logic) => {
+                condition_holds(logic, req, self.scratch.get(i).copied().unwrap_or(true))
+            }
+        }
+    }
 }
 
 impl Permissions for RuntimePermissions {

@@ -42,6 +42,23 @@ const fn mask(prefix: u8, width: u32) -> u128 {
     all & !host
 }
 
+impl core::fmt::Display for Cidr {
+    /// `10.0.0.0/8`, `2001:db8::/32`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.v6 {
+            write!(
+                f,
+                "{}/{}",
+                core::net::Ipv6Addr::from(self.bits),
+                self.prefix
+            )
+        } else {
+            let v4 = u32::try_from(self.bits & 0xffff_ffff).unwrap_or(0);
+            write!(f, "{}/{}", core::net::Ipv4Addr::from(v4), self.prefix)
+        }
+    }
+}
+
 impl Cidr {
     /// An IPv4 block from a big-endian address (`u32::from(Ipv4Addr)`) and a prefix length; host bits
     /// are cleared. `None` if `prefix > 32`.
