@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use arc_swap::ArcSwap;
 use tagpolicy_runtime::{GrantTable, Timestamp};
 
+use crate::audit::{AuditEvent, AuditLog};
 use crate::table::PrincipalGrants;
 use crate::{Grant, GrantPolicy, Rejection};
 
@@ -249,6 +250,7 @@ pub struct GrantStore {
     current: ArcSwap<Snapshot>,
     state: Mutex<State>,
     policy: Option<GrantPolicy>,
+    audit: Option<Arc<AuditLog>>,
 }
 
 impl Default for GrantStore {
@@ -275,6 +277,28 @@ impl GrantStore {
             current: ArcSwap::from_pointee(Snapshot::default()),
             state: Mutex::new(State::default()),
             policy: None,
+            audit: None,
+        }
+    }
+
+    /// The same store, recording `grant.issued`, `grant.rejected`, `grant.revoked` and
+    /// `grant.expired` events in `log` (in the order the changes take effect).
+    pub fn with_audit(mut self, log: Arc<AuditLog>) -> Self {
+        self.audit = Some(log);
+        self
+    }
+
+    /// The audit log the store records in, if any.
+    pub fn audit(&self) -> Option<&Arc<AuditLog>> {
+        self.audit.as_ref()
+    }
+
+    fn record(&self, event: impl FnOnce() -> AuditEvent, at: Option<Timestamp>) {
+        if let Some(log) = &self.audit {
+            match at {
+                Some(t) => log.record_at(event(), t),
+                None => log.record(event()),
+            }
         }
     }
 
@@ -343,9 +367,10 @@ impl GrantStore {
                 .get(&grant.principal)
                 .map(|m| m.values().map(|g| &**g).collect())
                 .unwrap_or_default();
-            policy
-                .check(&grant, &existing)
-                .map_err(IssueError::Rejected)?;
+            if let Err(reasons) = policy.check(&grant, &existing) {
+                self.record(|| AuditEvent::grant_rejected(&grant, &reasons), None);
+                return Err(IssueError::Rejected(reasons));
+            }
         }
         let grant = Arc::new(grant);
         state
@@ -357,6 +382,7 @@ impl GrantStore {
             .or_default()
             .insert(grant.id.clone(), Arc::clone(&grant));
         self.publish(&mut state, std::slice::from_ref(&grant.principal));
+        self.record(|| AuditEvent::grant_issued(&grant), None);
         Ok(grant)
     }
 
@@ -389,6 +415,10 @@ impl GrantStore {
         };
         state.revoked.insert(id.to_owned(), revocation.clone());
         self.publish(&mut state, std::slice::from_ref(&principal));
+        self.record(
+            || AuditEvent::grant_revoked(&revocation.grant, by, at),
+            Some(at),
+        );
         Ok(revocation)
     }
 
@@ -420,6 +450,9 @@ impl GrantStore {
             state.principal_of.remove(&g.id);
         }
         self.publish(&mut state, &touched);
+        for g in &expired {
+            self.record(|| AuditEvent::grant_expired(g, g.expires_at), Some(t));
+        }
         expired
     }
 
@@ -614,6 +647,64 @@ mod tests {
             .expect_err("too long");
         assert!(err.to_string().contains("grant rejected"), "{err}");
         assert!(store.snapshot().is_empty());
+    }
+
+    #[test]
+    fn changes_are_audited_in_order() {
+        #[derive(Clone, Default)]
+        struct Shared(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Shared {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("lock").extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = Shared::default();
+        let log = Arc::new(AuditLog::blocking(out.clone(), 64).expect("log"));
+        let policy = GrantPolicy::from_json(
+            r#"{ "max_duration": "1h", "grantable_tags": { "team": "*" } }"#,
+        )
+        .expect("policy");
+        let store = GrantStore::with_policy(policy).with_audit(Arc::clone(&log));
+        store
+            .issue(grant("g-1", "alice", 0, 1_000))
+            .expect("issued");
+        store
+            .issue(grant("g-2", "alice", 0, 2 * 3_600_000))
+            .expect_err("too long");
+        store.issue(grant("g-3", "dave", 0, 500)).expect("issued");
+        store
+            .revoke("g-1", "carol", Timestamp::from_millis(10))
+            .expect("revoked");
+        assert_eq!(store.remove_expired(Timestamp::from_millis(600)).len(), 1);
+        drop(store);
+        let log = Arc::try_unwrap(log).expect("only owner");
+        log.close().expect("closed");
+        let text = String::from_utf8(out.0.lock().expect("lock").clone()).expect("utf-8");
+        let events: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+                format!(
+                    "{} {}",
+                    v["event"].as_str().unwrap_or(""),
+                    v["grant"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "grant.issued g-1",
+                "grant.rejected g-2",
+                "grant.issued g-3",
+                "grant.revoked g-1",
+                "grant.expired g-3"
+            ]
+        );
     }
 
     #[test]

@@ -4,11 +4,14 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter};
+use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
 use serde_json::Value;
-use tagpolicy_grants::{AuditEvent, AuditLog, DecidedBy, DecisionRecord, Grant, Revision, Verdict};
+use tagpolicy_grants::{
+    AuditEvent, AuditLog, DecidedBy, DecisionRecord, Grant, GrantStore, Revision, Verdict,
+};
 use tagpolicy_runtime::Timestamp;
 
 const DECIDERS: usize = 4;
@@ -32,14 +35,14 @@ fn four_hundred_thousand_decisions_and_grant_events_from_five_threads() {
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("audit-concurrency-{}.jsonl", std::process::id()));
     let file = File::create(&path).expect("create");
-    let log = AuditLog::blocking(BufWriter::new(file), 4096).expect("log");
+    let log = Arc::new(AuditLog::blocking(BufWriter::new(file), 4096).expect("log"));
     let prefix = log.id_prefix().to_string();
     let time = Timestamp::parse_rfc3339("2026-11-22T10:30:00Z").expect("time");
 
     let start = Instant::now();
     thread::scope(|s| {
         for t in 0..DECIDERS {
-            let log = &log;
+            let log = &*log;
             s.spawn(move || {
                 let principal = format!("user-{t}");
                 let mut resource = String::new();
@@ -67,15 +70,18 @@ fn four_hundred_thousand_decisions_and_grant_events_from_five_threads() {
                 }
             });
         }
-        let log = &log;
+        // Issue and revoke through a real grant store, which records its own events.
+        let store = GrantStore::new().with_audit(Arc::clone(&log));
         s.spawn(move || {
             for n in 0..GRANTS {
-                let g = grant(n);
-                log.record(AuditEvent::grant_issued(&g));
-                log.record(AuditEvent::grant_revoked(&g, "carol", time));
+                store.issue(grant(n)).expect("issued");
+                store
+                    .revoke(&format!("g-{n}"), "carol", time)
+                    .expect("revoked");
             }
         });
     });
+    let log = Arc::try_unwrap(log).unwrap_or_else(|_| panic!("the store is gone: one owner"));
     let stats = log.close().expect("closes");
     let produced_in = start.elapsed();
 
