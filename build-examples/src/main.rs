@@ -308,6 +308,182 @@ fn permission_examples() {
     }
 }
 
+/// On-call: a team's instances may be operated by that team; grants make someone a member of
+/// the team for a while.
+static TEAM_INSTANCES: CompiledPolicy = tagpolicy::policy!(
+    r#"{
+  "Version": "2012-10-17",
+  "Id": "team-instances",
+  "Statement": [{
+    "Sid": "OperateOwnTeamsInstances",
+    "Effect": "Allow",
+    "Action": ["compute:RebootInstance", "compute:StopInstance"],
+    "Resource": "arn:acme:compute:*:*:instance/*",
+    "Condition": { "StringEquals": { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } }
+  }]
+}"#
+);
+
+/// A `Write` into a shared buffer, so the audit lines can be printed after the story.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An on-call engineer gets `team=ops` for two hours, acts, the grant expires; a second grant is
+/// revoked early; an over-long request is rejected. Every decision and every grant change goes
+/// to the audit log, printed at the end.
+fn oncall_example() {
+    use std::sync::Arc;
+    use tagpolicy::jit::{
+        AuditEvent, AuditLog, DecidedBy, DecisionRecord, Grant, GrantPolicy, GrantStore, Revision,
+        Verdict,
+    };
+
+    let t = |s: &str| Timestamp::parse_rfc3339(s).expect("example times are RFC 3339");
+    let out = Captured::default();
+    let log = Arc::new(AuditLog::blocking(out.clone(), 1024).expect("audit log"));
+    let policy = GrantPolicy::from_json(
+        r#"{ "max_duration": "4h", "grantable_tags": { "team": ["ops"] } }"#,
+    )
+    .expect("grant policy");
+    let store = GrantStore::with_policy(policy).with_audit(Arc::clone(&log));
+    let grant = |id: &str, from: &str, to: &str| -> Grant {
+        Grant {
+            id: id.into(),
+            principal: "dave".into(),
+            tags: [("team".to_owned(), "ops".to_owned())]
+                .into_iter()
+                .collect(),
+            roles: vec![],
+            not_before: t(from),
+            expires_at: t(to),
+            reason: "INC-4711 database failover".into(),
+            requested_by: "dave".into(),
+            approved_by: vec!["erin".into()],
+            ticket: Some("INC-4711".into()),
+            scope: None,
+            break_glass: false,
+        }
+    };
+    let dave_tags: &[Tag<'static>] = &[("team", "dev")];
+    let db_tags: &[Tag<'static>] = &[("team", "ops")];
+    let twin = tagpolicy_compiler::load_policy("team-instances", TEAM_INSTANCES_JSON)
+        .expect("the inline policy loads at run time too");
+
+    println!("\non call: dave (team dev) and the ops database i-db-1");
+    let attempt = |at: &str| {
+        let snapshot = store.snapshot();
+        let request = Request::new("compute:RebootInstance", DB_1)
+            .with_principal("dave")
+            .with_principal_tags(dave_tags)
+            .with_resource_tags(db_tags)
+            .with_time(t(at))
+            .with_grants(snapshot.grants_of("dave"));
+        let e = TEAM_INSTANCES.evaluate_with_grants(&request);
+        assert_eq!(
+            twin.evaluate_with_grants(&request),
+            e,
+            "the two paths disagree"
+        );
+        let grants = e.grants.ids();
+        log.record_at(
+            AuditEvent::decision(&DecisionRecord {
+                principal: "dave",
+                action: request.action,
+                resource: request.resource,
+                verdict: Verdict::from(e.decision),
+                decided_by: DecidedBy::of_decision(e.decision),
+                grants,
+                policy_revision: Some(Revision::Number(1)),
+                grant_revision: Some(Revision::Number(snapshot.revision())),
+                time: t(at),
+                reason: None,
+            }),
+            t(at),
+        );
+        let using = match grants {
+            [] => String::new(),
+            ids => format!(" using {}", ids.join(", ")),
+        };
+        println!(
+            "{:<6} {}  reboot i-db-1{using}",
+            e.decision.as_str(),
+            &at[11..16]
+        );
+    };
+    let say = |what: String| println!("       {what}");
+
+    attempt("2026-11-22T09:00:00Z");
+    let issued_at = t("2026-11-22T09:05:00Z");
+    let eight_hours = grant("g-oncall-1", "2026-11-22T09:05:00Z", "2026-11-22T17:05:00Z");
+    match store.issue_at(eight_hours, issued_at) {
+        Ok(_) => say("09:05  g-oncall-1 issued".into()),
+        Err(e) => say(format!("09:05  an 8h grant is refused: {e}")),
+    }
+    let two_hours = grant("g-oncall-2", "2026-11-22T09:05:00Z", "2026-11-22T11:05:00Z");
+    store
+        .issue_at(two_hours, issued_at)
+        .expect("a two-hour grant is within the policy");
+    say("09:05  g-oncall-2 issued: team=ops until 11:05 (approved by erin)".into());
+    attempt("2026-11-22T09:10:00Z");
+    attempt("2026-11-22T11:04:59Z");
+    attempt("2026-11-22T11:05:00Z");
+    for g in store.remove_expired(t("2026-11-22T11:05:00Z")) {
+        say(format!("11:05  {} expired", g.id));
+    }
+    let second = grant("g-oncall-3", "2026-11-22T13:00:00Z", "2026-11-22T15:00:00Z");
+    store
+        .issue_at(second, t("2026-11-22T13:00:00Z"))
+        .expect("a second two-hour grant");
+    say("13:00  g-oncall-3 issued: team=ops until 15:00".into());
+    attempt("2026-11-22T13:30:00Z");
+    store
+        .revoke("g-oncall-3", "erin", t("2026-11-22T13:45:00Z"))
+        .expect("revoked");
+    say("13:45  g-oncall-3 revoked early by erin".into());
+    attempt("2026-11-22T13:46:00Z");
+
+    drop(store);
+    let stats = Arc::try_unwrap(log)
+        .map_err(|_| "the store is gone: one owner")
+        .and_then(|log| log.close().map_err(|_| "audit log closes"))
+        .expect("audit log");
+    println!(
+        "\naudit log ({} events, {} dropped):",
+        stats.written, stats.dropped
+    );
+    let text = out
+        .0
+        .lock()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .unwrap_or_default();
+    print!("{text}");
+}
+
+/// The JSON of [`TEAM_INSTANCES`], for its run-time twin.
+const TEAM_INSTANCES_JSON: &str = r#"{
+  "Version": "2012-10-17",
+  "Id": "team-instances",
+  "Statement": [{
+    "Sid": "OperateOwnTeamsInstances",
+    "Effect": "Allow",
+    "Action": ["compute:RebootInstance", "compute:StopInstance"],
+    "Resource": "arn:acme:compute:*:*:instance/*",
+    "Condition": { "StringEquals": { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } }
+  }]
+}"#;
+
 fn main() {
     println!(
         "{:<6} {:<9} {:<6} {:<24} {:<40} why",
@@ -340,4 +516,5 @@ fn main() {
         ATTEMPTS.len()
     );
     permission_examples();
+    oncall_example();
 }

@@ -357,6 +357,15 @@ impl GrantStore {
     /// Issues a grant: validated by the store's grant policy against the principal's other grants,
     /// then visible to every evaluation that loads a snapshot after this returns.
     pub fn issue(&self, grant: Grant) -> Result<Arc<Grant>, IssueError> {
+        self.issue_inner(grant, None)
+    }
+
+    /// [`GrantStore::issue`], with `at` as the time of its audit record (instead of the clock).
+    pub fn issue_at(&self, grant: Grant, at: Timestamp) -> Result<Arc<Grant>, IssueError> {
+        self.issue_inner(grant, Some(at))
+    }
+
+    fn issue_inner(&self, grant: Grant, at: Option<Timestamp>) -> Result<Arc<Grant>, IssueError> {
         let mut state = self.lock();
         if state.principal_of.contains_key(&grant.id) || state.revoked.contains_key(&grant.id) {
             return Err(IssueError::DuplicateId(grant.id));
@@ -368,7 +377,7 @@ impl GrantStore {
                 .map(|m| m.values().map(|g| &**g).collect())
                 .unwrap_or_default();
             if let Err(reasons) = policy.check(&grant, &existing) {
-                self.record(|| AuditEvent::grant_rejected(&grant, &reasons), None);
+                self.record(|| AuditEvent::grant_rejected(&grant, &reasons), at);
                 return Err(IssueError::Rejected(reasons));
             }
         }
@@ -382,7 +391,7 @@ impl GrantStore {
             .or_default()
             .insert(grant.id.clone(), Arc::clone(&grant));
         self.publish(&mut state, std::slice::from_ref(&grant.principal));
-        self.record(|| AuditEvent::grant_issued(&grant), None);
+        self.record(|| AuditEvent::grant_issued(&grant), at);
         Ok(grant)
     }
 

@@ -105,6 +105,15 @@ pub mod build {
     pub use tagpolicy_compiler::build::*;
 }
 
+/// Just-in-time access (feature `jit`): grants that add tags or roles to a principal for a
+/// window, the store evaluations read them from ([`jit::GrantStore`]), the issuing policy that
+/// validates them and the audit log. A request borrows its principal's grants with
+/// [`Request::with_grants`]; see `tagpolicy_grants` for the details.
+#[cfg(feature = "jit")]
+pub mod jit {
+    pub use tagpolicy_grants::*;
+}
+
 /// What `policy!` and generated code refer to; not a stable API.
 #[doc(hidden)]
 pub mod __private {
