@@ -34,7 +34,7 @@ impl PrincipalGrants {
         records.sort_by(|a, b| {
             b.not_before
                 .cmp(&a.not_before)
-                .then_with(|| b.id.cmp(&a.id))
+                .then_with(|| a.id.cmp(&b.id))
         });
         let mut packed = PrincipalGrants {
             principal: principal.to_owned(),
