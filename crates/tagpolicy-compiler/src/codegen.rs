@@ -95,6 +95,22 @@ fn all_of(items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
     }
 }
 
+/// A case-sensitive match of `input` against a constant glob, as cheap as the pattern allows:
+/// `==` without wildcards, [`tagpolicy_runtime::glob::matches_stars`] with `*` only (the pattern
+/// split at build time), the general matcher with `?`.
+fn glob_test(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStream {
+    if pattern.contains('?') {
+        quote!(#rt::glob::matches(#pattern, #input))
+    } else if !pattern.contains('*') {
+        quote!((#input == #pattern))
+    } else if pattern.chars().all(|c| c == '*') {
+        quote!(true)
+    } else {
+        let parts = pattern.split('*');
+        quote!(#rt::glob::matches_stars(&[#(#parts),*], #input))
+    }
+}
+
 fn uint(v: impl Into<u64>) -> Literal {
     Literal::u64_unsuffixed(v.into())
 }
@@ -258,20 +274,15 @@ impl Gen<'_> {
                 Some(Builtin::TagKeys) => quote!(Some(#rt::slots::Builtin::TagKeys)),
                 None => quote!(None),
             };
-            quote!(#rt::slots::KeyInfo { name: #name, tag: #tag, builtin: #b })
+            let aliased = !k.aliases.is_empty();
+            quote!(#rt::slots::KeyInfo { name: #name, tag: #tag, builtin: #b, aliased: #aliased })
         });
         let cap = uint(self.slot_cap() as u64);
-        let principal_slots = self
-            .ir
-            .principal_tag_slots()
-            .into_iter()
-            .map(|s| uint(u64::from(s)));
         quote! {
             static __KEYS: #rt::compiled::StaticKeys = #rt::compiled::StaticKeys {
                 names: #names,
                 builtins: [#(#builtins),*],
                 infos: &[#(#infos),*],
-                principal_tags: &[#(#principal_slots),*],
             };
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
         }
@@ -507,7 +518,10 @@ impl Gen<'_> {
         let rt = self.rt();
         let bang = if negate { quote!(!) } else { quote!() };
         match p {
-            Pattern::Glob(g) => quote!(#bang #rt::glob::matches(#g, req.resource)),
+            Pattern::Glob(g) => {
+                let test = glob_test(&rt, g, &quote!(req.resource));
+                quote!(#bang #test)
+            }
             Pattern::Template(parts) => {
                 let mut vars = Vec::new();
                 for part in parts {
@@ -666,7 +680,7 @@ impl Gen<'_> {
             }
             Test::Like(pats) => {
                 let each = pats.iter().map(|p| match p {
-                    Pattern::Glob(g) => quote!(#rt::glob::matches(#g, t)),
+                    Pattern::Glob(g) => glob_test(&rt, g, &quote!(t)),
                     Pattern::Template(parts) => {
                         let ps = self.pieces(parts, vars);
                         quote!(#rt::glob::matches_pieces(&[#(#ps),*], t, #rt::glob::Case::Sensitive))

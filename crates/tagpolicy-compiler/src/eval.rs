@@ -324,7 +324,6 @@ struct KeyIndex {
     tags: Vec<(TagFamily, String, u16)>,
     builtins: [Option<u16>; 3],
     infos: Vec<Key>,
-    principal_tags: Vec<u16>,
 }
 
 impl KeyIndex {
@@ -351,7 +350,6 @@ impl KeyIndex {
             tags,
             builtins,
             infos,
-            principal_tags: ir.principal_tag_slots(),
         }
     }
 }
@@ -396,21 +394,19 @@ impl KeyTable for KeyIndex {
         self.builtins[builtin_index(builtin)]
     }
 
-    fn principal_tag_slots(&self) -> &[u16] {
-        &self.principal_tags
-    }
-
     fn info(&self, slot: u16) -> KeyInfo<'_> {
         match self.infos.get(usize::from(slot)) {
             Some(key) => KeyInfo {
                 name: &key.name,
                 tag: key.tag.as_ref().map(|(f, k)| (*f, k.as_str())),
                 builtin: key.builtin,
+                aliased: !key.aliases.is_empty(),
             },
             None => KeyInfo {
                 name: "",
                 tag: None,
                 builtin: None,
+                aliased: false,
             },
         }
     }

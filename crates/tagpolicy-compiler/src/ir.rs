@@ -133,14 +133,6 @@ impl PolicySet {
             })
             .collect()
     }
-
-    /// The slots of `aws:PrincipalTag/k` keys, ascending.
-    pub fn principal_tag_slots(&self) -> Vec<u16> {
-        (0..self.keys.len())
-            .filter(|&i| matches!(self.keys[i].tag, Some((TagFamily::Principal, _))))
-            .filter_map(|i| u16::try_from(i).ok())
-            .collect()
-    }
 }
 
 /// The action element.

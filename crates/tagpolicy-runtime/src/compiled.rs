@@ -153,8 +153,6 @@ pub struct StaticKeys {
     pub builtins: [Option<u16>; 3],
     #[doc(hidden)]
     pub infos: &'static [KeyInfo<'static>],
-    #[doc(hidden)]
-    pub principal_tags: &'static [u16],
 }
 
 impl KeyTable for StaticKeys {
@@ -190,10 +188,6 @@ impl KeyTable for StaticKeys {
         self.builtins.get(i).copied().flatten()
     }
 
-    fn principal_tag_slots(&self) -> &[u16] {
-        self.principal_tags
-    }
-
     fn info(&self, slot: u16) -> KeyInfo<'_> {
         self.infos
             .get(usize::from(slot))
@@ -202,6 +196,7 @@ impl KeyTable for StaticKeys {
                 name: "",
                 tag: None,
                 builtin: None,
+                aliased: false,
             })
     }
 }

@@ -315,6 +315,40 @@ pub(crate) fn run<P: Pattern>(pattern: P, input: &str, case: Case, steps: &mut u
     }
 }
 
+/// Does `input` match a pattern with no `?` whose text between `*`s is `parts` (the pattern
+/// `parts.join("*")`, at least two parts, so at least one `*`), case-sensitively?
+///
+/// What generated code calls for a constant resource pattern such as `arn:aws:ec2:*:*:instance/*`
+/// (parts `["arn:aws:ec2:", "", ":instance/", ""]`): the first part must begin the input, the last
+/// must end it, and the middle parts are found leftmost in order between them — exact for
+/// `*`-only patterns, linear in the input, and as fast as a hand-written check.
+///
+/// ```
+/// use tagpolicy_runtime::glob::matches_stars;
+/// let parts = ["arn:aws:ec2:", ":", ":instance/", ""];
+/// assert!(matches_stars(&parts, "arn:aws:ec2:us-east-1:1:instance/i-1"));
+/// assert!(!matches_stars(&parts, "arn:aws:ec2:us-east-1:1:volume/v-1"));
+/// ```
+pub fn matches_stars(parts: &[&str], input: &str) -> bool {
+    let [first, middle @ .., last] = parts else {
+        // Fewer than two parts: no star; a caller compares such patterns with `==`.
+        return parts.first().is_some_and(|p| *p == input);
+    };
+    let Some(rest) = input.strip_prefix(first) else {
+        return false;
+    };
+    let Some(mut rest) = rest.strip_suffix(last) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -713,5 +747,45 @@ mod tests {
         assert!(run(r, "", Case::Sensitive, &mut 0));
         let r = PieceRange::new(&p, (0, 99), (0, 1));
         assert!(run(r, "", Case::Sensitive, &mut 0));
+    }
+
+    #[test]
+    fn star_only_patterns_match_as_the_general_matcher() {
+        let patterns = [
+            "arn:aws:ec2:*:*:instance/*",
+            "*",
+            "a*",
+            "*a",
+            "a*a",
+            "*a*a*",
+            "ab*ba",
+            "arn:*:s3:::bucket/*.txt",
+            "**",
+            "x**y",
+        ];
+        let inputs = [
+            "",
+            "a",
+            "aa",
+            "aba",
+            "aXa",
+            "ab",
+            "abba",
+            "aba-ba",
+            "arn:aws:ec2:us-east-1:1:instance/i-1",
+            "arn:aws:ec2:us-east-1:1:volume/i-1",
+            "arn:aws:ec2::instance/",
+            "arn:aws:s3:::bucket/a/b.txt",
+            "arn:aws:s3:::bucket/a/b.txt.gz",
+            "xy",
+            "x-y",
+            "yx",
+        ];
+        for p in patterns {
+            let parts: std::vec::Vec<&str> = p.split('*').collect();
+            for i in inputs {
+                assert_eq!(matches_stars(&parts, i), matches(p, i), "{p} on {i}");
+            }
+        }
     }
 }

@@ -1,9 +1,14 @@
-//! Resolving a request's keys to the slots of a policy, once per evaluation.
+//! Resolving a request's keys to the slots of a policy, lazily, once per key and evaluation.
 //!
-//! A compiled policy numbers every condition key it mentions (case-folded) with a *slot*. Before
-//! conditions run, the request's context entries, tag sets and built-in values are written into a
-//! slot table, so each condition then finds its key's value with one array read. The table lives on
-//! the stack; slots beyond its capacity are found by scanning the request (still no allocation).
+//! A compiled policy numbers every condition key it mentions (case-folded) with a *slot*. The first
+//! time a condition reads a slot, the request is searched for that one key — a granted tag first
+//! (for `aws:PrincipalTag/k`), then the context, then the tag sets, then the values derived from the
+//! request's time and tags — and where it was found is remembered in a table on the stack, so
+//! every later read of the slot is one array read. A request is never searched for keys no
+//! evaluated condition needs. Slots beyond the table's capacity are searched on every read (still
+//! no allocation).
+
+use core::cell::Cell;
 
 use crate::request::{Request, Scalar, Tag, TagFamily, Value};
 use crate::time::Timestamp;
@@ -40,6 +45,9 @@ pub struct KeyInfo<'k> {
     pub tag: Option<(TagFamily, &'k str)>,
     /// For a built-in key: which.
     pub builtin: Option<Builtin>,
+    /// Whether other names map to this slot too (service tag keys such as `iam:resourcetag/k`
+    /// for `aws:resourcetag/k`): context keys are then matched through [`KeyTable::slot_of`].
+    pub aliased: bool,
 }
 
 /// The keys of a policy and their slots. Implemented by the run-time evaluator's table and by
@@ -55,8 +63,6 @@ pub trait KeyTable {
     fn builtin_slot(&self, builtin: Builtin) -> Option<u16>;
     /// What a slot stands for.
     fn info(&self, slot: u16) -> KeyInfo<'_>;
-    /// The slots of `aws:PrincipalTag/k` keys: the ones a grant can give a value.
-    fn principal_tag_slots(&self) -> &[u16];
 }
 
 /// The value(s) of one key in one request.
@@ -149,6 +155,8 @@ const CURRENT_TIME: u32 = 5;
 const EPOCH_TIME: u32 = 6;
 const TAG_KEYS: u32 = 7;
 const GRANTED_TAG: u32 = 8;
+/// Not searched for yet.
+const UNRESOLVED: u32 = u32::MAX;
 
 fn pack(kind: u32, index: usize) -> Option<u32> {
     let index = u32::try_from(index).ok().filter(|i| *i <= INDEX_MASK)?;
@@ -156,77 +164,25 @@ fn pack(kind: u32, index: usize) -> Option<u32> {
 }
 
 /// The slot table of one evaluation: for each of the first `N` slots, where the request holds its
-/// value. Build it with [`Slots::resolve`], read it with [`Slots::get`].
+/// value, found on the slot's first read. Build it with [`Slots::resolve`], read it with
+/// [`Slots::get`].
 #[derive(Clone, Debug)]
 pub struct Slots<'a, const N: usize> {
     request: Request<'a>,
-    refs: [u32; N],
+    refs: [Cell<u32>; N],
 }
 
 impl<'a, const N: usize> Slots<'a, N> {
-    /// Writes every key of `request` that `keys` knows into a new slot table.
+    /// A slot table for `request`; no key is searched for until it is read.
     ///
-    /// Precedence, for each slot: the first context entry with that key, then the tag sets, then
-    /// the built-in values derived from the request's time and tags.
-    pub fn resolve<K: KeyTable + ?Sized>(keys: &K, request: &Request<'a>) -> Self {
-        let mut refs = [MISSING; N];
-        let count = keys.slot_count().min(N);
-        if count > 0 {
-            let mut set = |slot: u16, kind: u32, index: usize| {
-                if let Some(r) = refs.get_mut(usize::from(slot)) {
-                    if *r == MISSING {
-                        if let Some(packed) = pack(kind, index) {
-                            *r = packed;
-                        }
-                    }
-                }
-            };
-            // Granted tags first: they replace the principal's own value, wherever it comes from.
-            let grants = request.grants;
-            let ctx = request.grant_context();
-            if grants.applies(&ctx) {
-                for &slot in keys.principal_tag_slots() {
-                    if let Some((_, tag_key)) = keys.info(slot).tag {
-                        if let Some(row) = grants.tag_row(tag_key, &ctx) {
-                            set(slot, GRANTED_TAG, row as usize);
-                        }
-                    }
-                }
-            }
-            for (i, (key, _)) in request.context.iter().enumerate() {
-                if let Some(slot) = keys.slot_of(key) {
-                    set(slot, CONTEXT, i);
-                }
-            }
-            let families = [
-                (TagFamily::Principal, request.principal_tags, PRINCIPAL_TAG),
-                (TagFamily::Resource, request.resource_tags, RESOURCE_TAG),
-                (TagFamily::Request, request.request_tags, REQUEST_TAG),
-            ];
-            for (family, tags, kind) in families {
-                for (i, (key, _)) in tags.iter().enumerate() {
-                    if let Some(slot) = keys.tag_slot_of(family, key) {
-                        set(slot, kind, i);
-                    }
-                }
-            }
-            if request.time.is_some() {
-                if let Some(slot) = keys.builtin_slot(Builtin::CurrentTime) {
-                    set(slot, CURRENT_TIME, 0);
-                }
-                if let Some(slot) = keys.builtin_slot(Builtin::EpochTime) {
-                    set(slot, EPOCH_TIME, 0);
-                }
-            }
-            if !request.request_tags.is_empty() {
-                if let Some(slot) = keys.builtin_slot(Builtin::TagKeys) {
-                    set(slot, TAG_KEYS, 0);
-                }
-            }
-        }
+    /// Precedence, for each key: a tag a counting grant gives (principal tags only), then the first
+    /// context entry with that key, then the tag sets, then the built-in values derived from the
+    /// request's time and tags.
+    #[inline]
+    pub fn resolve<K: KeyTable + ?Sized>(_keys: &K, request: &Request<'a>) -> Self {
         Slots {
             request: *request,
-            refs,
+            refs: [const { Cell::new(UNRESOLVED) }; N],
         }
     }
 
@@ -236,10 +192,60 @@ impl<'a, const N: usize> Slots<'a, N> {
     }
 
     /// The value(s) of a slot's key.
+    #[inline]
     pub fn get<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> Resolved<'a> {
         match self.refs.get(usize::from(slot)) {
-            Some(&r) => self.decode(r),
-            None => self.scan(keys.info(slot)),
+            Some(cell) => {
+                let mut r = cell.get();
+                if r == UNRESOLVED {
+                    r = self.locate(keys, slot);
+                    cell.set(r);
+                }
+                self.decode(r)
+            }
+            None => {
+                let r = self.locate(keys, slot);
+                self.decode(r)
+            }
+        }
+    }
+
+    /// Searches the request for a slot's key: where its value is, packed, or [`MISSING`].
+    fn locate<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> u32 {
+        let info = keys.info(slot);
+        let req = &self.request;
+        let found = |kind: u32, index: usize| pack(kind, index).unwrap_or(MISSING);
+        if let Some((TagFamily::Principal, tag_key)) = info.tag {
+            if !req.grants.is_empty() {
+                if let Some(row) = req.grants.tag_row(tag_key, &req.grant_context()) {
+                    return found(GRANTED_TAG, row as usize);
+                }
+            }
+        }
+        let named = |k: &str| {
+            k.eq_ignore_ascii_case(info.name) || (info.aliased && keys.slot_of(k) == Some(slot))
+        };
+        if let Some(i) = req.context.iter().position(|(k, _)| named(k)) {
+            return found(CONTEXT, i);
+        }
+        if let Some((family, tag_key)) = info.tag {
+            let (tags, kind) = match family {
+                TagFamily::Principal => (req.principal_tags, PRINCIPAL_TAG),
+                TagFamily::Resource => (req.resource_tags, RESOURCE_TAG),
+                TagFamily::Request => (req.request_tags, REQUEST_TAG),
+            };
+            if let Some(i) = tags
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(tag_key))
+            {
+                return found(kind, i);
+            }
+        }
+        match info.builtin {
+            Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
+            Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
+            Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
+            _ => MISSING,
         }
     }
 
@@ -261,44 +267,10 @@ impl<'a, const N: usize> Slots<'a, N> {
             CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
             EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
             TAG_KEYS => Resolved::TagKeys(req.request_tags),
-            GRANTED_TAG => match req.grants.tag_at(index as u32) {
+            GRANTED_TAG => match req.grants.tag_at(r & INDEX_MASK) {
                 Some((v, _)) => Resolved::One(Scalar::Str(v)),
                 None => Resolved::Missing,
             },
-            _ => Resolved::Missing,
-        }
-    }
-
-    /// Finds a slot's value by scanning the request: for slots beyond the table's capacity.
-    fn scan(&self, info: KeyInfo<'_>) -> Resolved<'a> {
-        let req = &self.request;
-        if let Some((TagFamily::Principal, tag_key)) = info.tag {
-            if let Some((v, _)) = req.grants.tag(tag_key, &req.grant_context()) {
-                return Resolved::One(Scalar::Str(v));
-            }
-        }
-        if let Some((_, v)) = req
-            .context
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(info.name))
-        {
-            return Resolved::of_value(v);
-        }
-        if let Some((family, tag_key)) = info.tag {
-            let tags = match family {
-                TagFamily::Principal => req.principal_tags,
-                TagFamily::Resource => req.resource_tags,
-                TagFamily::Request => req.request_tags,
-            };
-            if let Some((_, v)) = tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(tag_key)) {
-                return Resolved::One(Scalar::Str(v));
-            }
-        }
-        match info.builtin {
-            Some(b @ (Builtin::CurrentTime | Builtin::EpochTime)) => time_value(req.time, b),
-            Some(Builtin::TagKeys) if !req.request_tags.is_empty() => {
-                Resolved::TagKeys(req.request_tags)
-            }
             _ => Resolved::Missing,
         }
     }
@@ -358,10 +330,8 @@ mod tests {
                 name: names[usize::from(slot) % 4],
                 tag: (slot == 0).then_some((TagFamily::Resource, "owner")),
                 builtin: Builtin::of(names[usize::from(slot) % 4]),
+                aliased: false,
             }
-        }
-        fn principal_tag_slots(&self) -> &[u16] {
-            &[]
         }
     }
 
