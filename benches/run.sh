@@ -49,6 +49,10 @@ for group in owner_tag team_queue request_tags deny_override; do
     for contender in compiled runtime handwritten; do pairs+=("$group $contender"); done
 done
 pairs+=("scale_10 compiled" "scale_10000 compiled")
+# The permission sets: our two paths and datalogic-rs.
+for group in perm_department perm_clearance perm_certifications perm_combined; do
+    for contender in compiled runtime datalogic; do pairs+=("$group $contender"); done
+done
 for pair in "${pairs[@]}"; do
     read -r group contender <<<"$pair"
     n=$("$TARGET/release/instr" "$group" "$contender" 0)
@@ -69,7 +73,7 @@ fi
     echo "warm_up $WARM_UP"
     echo "measurement $MEASUREMENT"
     echo "peers $(cargo tree -p benches -e normal --depth 1 --prefix none 2>/dev/null \
-        | grep -E '^(cedar-policy|regorus|casbin) ' | tr '\n' ' ' | sed 's/ $//; s/ v/ /g; s/) /), /g')"
+        | grep -E '^(cedar-policy|regorus|casbin|datalogic-rs|jsonlogic-rs) ' | tr '\n' ' ' | sed 's/ $//; s/ v/ /g; s/) /), /g')"
     out=$(ls -td "$TARGET"/release/build/benches-*/out | head -1)
     while read -r n secs; do
         echo "codegen_${n}_secs $secs"

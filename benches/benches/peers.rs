@@ -1,5 +1,6 @@
 //! The `peers` benchmark (SPEC §8): one criterion group per workload, one function per
-//! contender (`compiled`, `runtime`, `handwritten`, `cedar`, `regorus`, `casbin`, `naive_json`).
+//! contender (`compiled`, `runtime`, `handwritten`, `cedar`, `regorus`, `casbin`, `naive_json`
+//! in the IAM groups; `compiled`, `runtime`, `datalogic`, `jsonlogic_rs` in the `perm_*` groups).
 //!
 //! Each iteration decides every request of the workload once, so a decision costs the reported
 //! time divided by the number of requests (`benches/README.md` shows that figure). Before timing
@@ -62,7 +63,7 @@ fn main() {
         .map(|(_, a)| a.clone());
     let filter = |id: &str| filter_text.as_deref().is_none_or(|f| id.contains(f));
     for &group in GROUPS {
-        if !benches::CONTENDERS
+        if !benches::contenders(group)
             .iter()
             .any(|c| filter(&format!("{group}/{c}")))
         {

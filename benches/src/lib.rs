@@ -12,13 +12,21 @@
 //! - `handwritten`: the Rust a careful engineer writes for exactly that rule, no engine;
 //! - `cedar`, `regorus`, `casbin`: the same rule in each peer's language;
 //! - `naive_json`: parses the policy JSON with serde_json on every request, then interprets it.
+//!
+//! The permission-set (JSON Logic) groups have their own contenders ([`PERM_CONTENDERS`]):
+//! `compiled` (`policy!` of the permission set), `runtime` (`RuntimePermissions`), and the JSON
+//! Logic engines `datalogic` (datalogic-rs) and `jsonlogic_rs` (jsonlogic-rs), each evaluating
+//! the permission's condition with the role→permission selection in plain Rust around it
+//! ([`logic_peers`]).
 
 pub mod casbin_peer;
 pub mod cases;
 pub mod cedar_peer;
 pub mod e2e;
 pub mod handwritten;
+pub mod logic_peers;
 pub mod naive;
+pub mod perms;
 pub mod rego_peer;
 pub mod scale;
 pub mod scale_groups;
@@ -26,7 +34,7 @@ pub mod seeds;
 
 use tagpolicy::{Policy, Request};
 
-/// The function ids, in table order.
+/// The function ids of the IAM groups, in table order.
 pub const CONTENDERS: [&str; 7] = [
     "compiled",
     "runtime",
@@ -37,8 +45,8 @@ pub const CONTENDERS: [&str; 7] = [
     "naive_json",
 ];
 
-/// The IAM groups, in table order. The permission (JSON Logic) and grants groups of SPEC §8 are
-/// to be added after these, with their own workload modules, and listed in [`GROUPS`].
+/// The IAM groups, in table order. The grants groups of SPEC §8 are to be added after the
+/// permission groups, with their own workload module, and listed in [`GROUPS`].
 pub const IAM_GROUPS: [&str; 9] = [
     "owner_tag",
     "team_queue",
@@ -51,8 +59,44 @@ pub const IAM_GROUPS: [&str; 9] = [
     "owner_tag_e2e",
 ];
 
-/// Every group of the `peers` bench.
-pub const GROUPS: &[&str] = &IAM_GROUPS;
+/// The function ids of the permission-set (JSON Logic) groups, in table order.
+pub const PERM_CONTENDERS: [&str; 4] = ["compiled", "runtime", "datalogic", "jsonlogic_rs"];
+
+/// The permission-set (JSON Logic) groups of SPEC §3 patterns, in table order ([`perms`]).
+pub const PERM_GROUPS: [&str; 4] = [
+    "perm_department",
+    "perm_clearance",
+    "perm_certifications",
+    "perm_combined",
+];
+
+const ALL_GROUPS: [&str; IAM_GROUPS.len() + PERM_GROUPS.len()] = {
+    let mut all = [""; IAM_GROUPS.len() + PERM_GROUPS.len()];
+    let mut i = 0;
+    while i < IAM_GROUPS.len() {
+        all[i] = IAM_GROUPS[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < PERM_GROUPS.len() {
+        all[IAM_GROUPS.len() + j] = PERM_GROUPS[j];
+        j += 1;
+    }
+    all
+};
+
+/// Every group of the `peers` bench: the IAM groups, then the permission groups.
+pub const GROUPS: &[&str] = &ALL_GROUPS;
+
+/// The function ids a group's contenders may have: [`PERM_CONTENDERS`] for the permission
+/// groups, [`CONTENDERS`] for the others.
+pub fn contenders(group: &str) -> &'static [&'static str] {
+    if PERM_GROUPS.contains(&group) {
+        &PERM_CONTENDERS
+    } else {
+        &CONTENDERS
+    }
+}
 
 /// A contender, holding its requests in its native form.
 pub trait Decide {
@@ -64,7 +108,8 @@ pub trait Decide {
 
 /// What a workload hands its contenders to.
 pub trait Visitor {
-    /// A contender named `name` (one of [`CONTENDERS`]), built by `make` if the visitor wants it.
+    /// A contender named `name` (one of [`contenders`] of the group), built by `make` if the
+    /// visitor wants it.
     fn contender<D: Decide, F: FnOnce() -> D>(&mut self, name: &'static str, make: F);
 }
 
@@ -80,6 +125,10 @@ pub fn group<V: Visitor>(name: &str, visitor: &mut V) -> bool {
         "scale_1000" => scale_groups::scale(1_000, visitor),
         "scale_10000" => scale_groups::scale(10_000, visitor),
         "owner_tag_e2e" => e2e::owner_tag_e2e(visitor),
+        "perm_department" => perms::department(visitor),
+        "perm_clearance" => perms::clearance(visitor),
+        "perm_certifications" => perms::certifications(visitor),
+        "perm_combined" => perms::combined(visitor),
         _ => return false,
     }
     true

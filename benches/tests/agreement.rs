@@ -1,5 +1,6 @@
-//! Every contender decides every benchmark request alike, Allow and Deny cases both, and the seed
-//! workloads decide as their case file expects. A benchmark of a wrong answer is worthless.
+//! Every contender decides every benchmark request alike, Allow and Deny cases both, the seed
+//! workloads decide as their case file expects, and the permission workloads as their requests
+//! state. A benchmark of a wrong answer is worthless.
 //!
 //! Not run by the default `cargo test` (the `benches` crate is not a default member):
 //! `cargo test -p benches --release --test agreement`.
@@ -66,19 +67,33 @@ fn scale_sets() {
 }
 
 #[test]
+fn permission_groups() {
+    for group in benches::PERM_GROUPS {
+        let cases = benches::perms::cases(group).expect("a permission group has cases");
+        let want: Vec<bool> = cases.iter().map(|c| c.expected).collect();
+        assert_eq!(agree(group), want, "{group}");
+    }
+}
+
+#[test]
 fn every_group_is_covered() {
+    let mut listed: Vec<&str> = benches::IAM_GROUPS.to_vec();
+    listed.extend(benches::PERM_GROUPS);
+    assert_eq!(benches::GROUPS, listed.as_slice());
     for group in benches::GROUPS {
         let names: Vec<&str> = benches::decisions(group)
             .into_iter()
             .map(|(n, _)| n)
             .collect();
+        let allowed = benches::contenders(group);
         for name in &names {
-            assert!(
-                benches::CONTENDERS.contains(name),
-                "{group}: unknown contender {name}"
-            );
+            assert!(allowed.contains(name), "{group}: unknown contender {name}");
         }
-        assert!(names.len() >= 6, "{group}: only {names:?}");
+        if benches::PERM_GROUPS.contains(group) {
+            assert_eq!(names, benches::PERM_CONTENDERS, "{group}");
+        } else {
+            assert!(names.len() >= 6, "{group}: only {names:?}");
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use benches::{CONTENDERS, GROUPS};
+use benches::{IAM_GROUPS, PERM_CONTENDERS, PERM_GROUPS};
 
 /// `group contender value` lines.
 fn table(path: &Path) -> BTreeMap<(String, String), f64> {
@@ -94,8 +94,8 @@ fn main() {
     let get = |k: &str| info.get(k).cloned().unwrap_or_else(|| "?".to_owned());
 
     let mut times: BTreeMap<(&str, &str), f64> = BTreeMap::new();
-    for g in GROUPS {
-        for c in CONTENDERS {
+    for g in benches::GROUPS {
+        for c in benches::contenders(g) {
             if let Some(t) = median_ns(criterion, g, c) {
                 times.insert((g, c), t);
             }
@@ -129,32 +129,46 @@ fn main() {
          `× compiled` is the contender's time over `compiled`'s (above 1: slower). Allocations are \
          counted per decision by a counting global allocator (`--bin allocs`); instructions per \
          decision by callgrind (`--bin instr`), on the seed workloads for our two paths and the \
-         hand-written floor.\n"
+         hand-written floor, and on the permission workloads for our two paths and `datalogic`.\n"
     );
 
     let mut targets: Vec<Target> = Vec::new();
-    for g in GROUPS {
+    // One table per group: the IAM groups, then the permission-set groups under their own heading.
+    let table = |md: &mut String, g: &str, contenders: &[&str]| {
         let _ = writeln!(md, "### `{g}`\n");
         let _ = writeln!(md, "| contender | median / decision | × compiled | allocations / decision | instructions / decision |");
         let _ = writeln!(md, "|---|---:|---:|---:|---:|");
         let base = t(g, "compiled");
-        for c in CONTENDERS {
+        for c in contenders {
             let Some(time) = t(g, c) else { continue };
             let r = base.map_or("–".to_owned(), |b| ratio(time / b));
             let a = allocs
-                .get(&((*g).to_owned(), c.to_owned()))
+                .get(&(g.to_owned(), (*c).to_owned()))
                 .map_or("–".to_owned(), |a| format!("{a}"));
             let i = instr
-                .get(&((*g).to_owned(), c.to_owned()))
+                .get(&(g.to_owned(), (*c).to_owned()))
                 .map_or("–".to_owned(), |i| format!("{i:.0}"));
             let _ = writeln!(md, "| `{c}` | {} | {r} | {a} | {i} |", ns(time));
         }
         md.push('\n');
+    };
+    for g in IAM_GROUPS {
+        table(&mut md, g, &benches::CONTENDERS);
+    }
+    let _ = writeln!(md, "### Permission sets (JSON Logic conditions)\n");
+    let _ = writeln!(
+        md,
+        "Roles grant permissions whose `logic` is a JSON Logic condition (SPEC §3); `datalogic` \
+         and `jsonlogic_rs` evaluate the condition, with the role→permission selection in plain \
+         Rust around them (`src/logic_peers.rs`).\n"
+    );
+    for g in PERM_GROUPS {
+        table(&mut md, g, &PERM_CONTENDERS);
     }
 
     // Targets of SPEC §8.
     let seeds = ["owner_tag", "team_queue", "request_tags", "deny_override"];
-    let decide: Vec<&str> = GROUPS
+    let decide: Vec<&str> = IAM_GROUPS
         .iter()
         .copied()
         .filter(|g| !g.ends_with("_e2e"))
@@ -189,6 +203,19 @@ fn main() {
                 met: Some(min >= want),
             });
         }
+    }
+    let rs: Vec<(&str, f64)> = PERM_GROUPS
+        .iter()
+        .filter_map(|g| Some((*g, t(g, "datalogic")? / t(g, "compiled")?)))
+        .collect();
+    if let Some((g, min)) = rs.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        targets.push(Target {
+            text: format!(
+                "`compiled` ≥ 3× faster than `datalogic` on every permission group: lowest {} (`{g}`)",
+                ratio(min)
+            ),
+            met: Some(min >= 3.0),
+        });
     }
     let rs: Vec<(&str, f64)> = decide
         .iter()
