@@ -534,7 +534,11 @@ impl Gen<'_> {
                 let pieces = self.pieces(parts, &vars);
                 let names: Vec<_> = (0..vars.len()).map(|i| format_ident!("__v{}", i)).collect();
                 let values: Vec<_> = vars.iter().map(|v| self.variable(v)).collect();
-                let matched = quote!(#bang #rt::glob::matches_pieces(&[#(#pieces),*], req.resource, #rt::glob::Case::Sensitive));
+                let matched = if parts.iter().any(|p| matches!(p, Part::AnyChar)) {
+                    quote!(#bang #rt::glob::matches_pieces(&[#(#pieces),*], req.resource, #rt::glob::Case::Sensitive))
+                } else {
+                    quote!(#bang #rt::glob::matches_star_pieces(&[#(#pieces),*], req.resource))
+                };
                 match (names.as_slice(), values.as_slice()) {
                     ([], []) => matched,
                     ([name], [value]) => {

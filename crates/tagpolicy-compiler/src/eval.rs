@@ -6,7 +6,7 @@
 
 use tagpolicy_runtime::arn;
 use tagpolicy_runtime::cond::{self, Qualifier};
-use tagpolicy_runtime::glob::{self, Case, Piece};
+use tagpolicy_runtime::glob::{self, Piece};
 use tagpolicy_runtime::request::Scalar;
 use tagpolicy_runtime::scalar;
 use tagpolicy_runtime::slots::{Builtin, KeyInfo, KeyTable, Slots};
@@ -205,7 +205,7 @@ fn pattern_matches<const N: usize>(
     match p {
         Pattern::Glob(g) => Some(glob::matches(g, input)),
         Pattern::Template(parts) => with_pieces(parts, slots, keys, |pieces| {
-            glob::matches_pieces(pieces, input, Case::Sensitive)
+            glob::matches_star_pieces(pieces, input)
         }),
     }
 }

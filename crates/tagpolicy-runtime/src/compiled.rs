@@ -105,7 +105,13 @@ impl NameMap {
     /// The value of `name`, compared ASCII-case-insensitively.
     #[inline]
     pub fn get(&self, name: &str) -> Option<u32> {
-        self.get_prefixed("", name)
+        match self {
+            NameMap::Small(entries) => entries
+                .iter()
+                .find(|(k, _)| eq_folded(k, name))
+                .map(|(_, v)| *v),
+            NameMap::Phf(_) => self.get_prefixed("", name),
+        }
     }
 
     /// The value of `prefix` followed by `name` (`prefix` already lower-case).
@@ -133,6 +139,16 @@ impl NameMap {
             }
         }
     }
+}
+
+/// Whether the lower-cased `key` is `name` in any ASCII case.
+#[inline]
+fn eq_folded(key: &str, name: &str) -> bool {
+    key.len() == name.len()
+        && key
+            .bytes()
+            .zip(name.bytes())
+            .all(|(k, n)| k == n.to_ascii_lowercase())
 }
 
 /// Whether the lower-cased `key` is `prefix` followed by `name` in any ASCII case.

@@ -334,19 +334,117 @@ pub fn matches_stars(parts: &[&str], input: &str) -> bool {
         // Fewer than two parts: no star; a caller compares such patterns with `==`.
         return parts.first().is_some_and(|p| *p == input);
     };
-    let Some(rest) = input.strip_prefix(first) else {
+    let Some(rest) = input.as_bytes().strip_prefix(first.as_bytes()) else {
         return false;
     };
-    let Some(mut rest) = rest.strip_suffix(last) else {
+    let Some(mut rest) = rest.strip_suffix(last.as_bytes()) else {
         return false;
     };
     for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(""),
+        match find(rest, part.as_bytes()) {
+            Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(&[]),
             None => return false,
         }
     }
     true
+}
+
+/// Does `input` match the pattern made of `pieces`, case-sensitively? The same as
+/// [`matches_pieces`] with [`Case::Sensitive`], faster for patterns without [`Piece::AnyChar`]
+/// (what a resource pattern with policy variables usually is): the text before the first `*`
+/// must begin the input, the text after the last must end it, and the texts between stars are
+/// found leftmost in order, each as the concatenation of its pieces.
+///
+/// ```
+/// use tagpolicy_runtime::glob::{matches_star_pieces, Piece};
+/// let p = [Piece::Text("arn:aws:sqs:*:1:"), Piece::Text("ops"), Piece::Text("-"), Piece::Star];
+/// assert!(!matches_star_pieces(&p, "arn:aws:sqs:us-east-1:1:ops-queue")); // `*` in Text is literal
+/// let p = [Piece::Text("arn:aws:sqs:"), Piece::Star, Piece::Text(":1:"), Piece::Text("ops"), Piece::Text("-"), Piece::Star];
+/// assert!(matches_star_pieces(&p, "arn:aws:sqs:us-east-1:1:ops-queue"));
+/// assert!(!matches_star_pieces(&p, "arn:aws:sqs:us-east-1:1:dev-queue"));
+/// ```
+pub fn matches_star_pieces(pieces: &[Piece<'_>], input: &str) -> bool {
+    if pieces.iter().any(|p| matches!(p, Piece::AnyChar)) {
+        return matches_pieces(pieces, input, Case::Sensitive);
+    }
+    let is_star = |p: &Piece<'_>| matches!(p, Piece::Star);
+    let stars = pieces.iter().filter(|p| is_star(p)).count();
+    let mut groups = pieces.split(is_star);
+    let first = groups.next().unwrap_or(&[]);
+    let Some(rest) = strip_prefix_pieces(input.as_bytes(), first) else {
+        return false;
+    };
+    if stars == 0 {
+        return rest.is_empty();
+    }
+    let last = pieces.rsplit(is_star).next().unwrap_or(&[]);
+    let Some(mut rest) = strip_suffix_pieces(rest, last) else {
+        return false;
+    };
+    for group in groups.take(stars.saturating_sub(1)) {
+        match find_pieces(rest, group) {
+            Some(end) => rest = rest.get(end..).unwrap_or(&[]),
+            None => return false,
+        }
+    }
+    true
+}
+
+fn piece_text<'a>(p: &Piece<'a>) -> &'a [u8] {
+    match p {
+        Piece::Text(t) => t.as_bytes(),
+        Piece::Star | Piece::AnyChar => &[],
+    }
+}
+
+/// `hay` without the concatenation of `group`'s texts at its start, if it starts with it.
+fn strip_prefix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h [u8]> {
+    for p in group {
+        hay = hay.strip_prefix(piece_text(p))?;
+    }
+    Some(hay)
+}
+
+/// `hay` without the concatenation of `group`'s texts at its end, if it ends with it.
+fn strip_suffix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h [u8]> {
+    for p in group.iter().rev() {
+        hay = hay.strip_suffix(piece_text(p))?;
+    }
+    Some(hay)
+}
+
+/// Where the leftmost occurrence of `group`'s concatenated texts in `hay` ends.
+fn find_pieces(hay: &[u8], group: &[Piece<'_>]) -> Option<usize> {
+    let Some(head) = group.iter().find_map(|p| piece_text(p).first().copied()) else {
+        return Some(0);
+    };
+    let mut from = 0usize;
+    loop {
+        let at = from.checked_add(hay.get(from..)?.iter().position(|&b| b == head)?)?;
+        let tail = hay.get(at..)?;
+        if let Some(left) = strip_prefix_pieces(tail, group) {
+            return Some(hay.len().saturating_sub(left.len()));
+        }
+        from = at.checked_add(1)?;
+    }
+}
+
+/// The first position of `needle` in `hay`: a scan for its first byte, then a comparison (the
+/// short needles and inputs of policies do not pay for a two-way searcher's set-up). On UTF-8
+/// text a match of UTF-8 text starts and ends on character boundaries.
+#[inline]
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&head, tail)) = needle.split_first() else {
+        return Some(0);
+    };
+    let mut from = 0usize;
+    loop {
+        let at = from.checked_add(hay.get(from..)?.iter().position(|&b| b == head)?)?;
+        if hay.get(at.checked_add(1)?..)?.starts_with(tail) {
+            return Some(at);
+        }
+        from = at.checked_add(1)?;
+    }
 }
 
 #[cfg(test)]
@@ -787,5 +885,78 @@ mod tests {
                 assert_eq!(matches_stars(&parts, i), matches(p, i), "{p} on {i}");
             }
         }
+    }
+
+    #[test]
+    fn star_pieces_match_as_the_general_matcher() {
+        use std::vec::Vec;
+        let patterns = [
+            "arn:aws:sqs:*:1:{ops}-*",
+            "{a}*{b}",
+            "*{x}*",
+            "{}*{}",
+            "a{*}b",
+            "{ab}{c}*{c}{ba}",
+            "**{a}",
+            "{a}?{b}",
+        ];
+        let values = ["", "a", "b", "ab", "ops", "*", "c"];
+        let inputs = [
+            "",
+            "a",
+            "ab",
+            "aab",
+            "ba",
+            "abcba",
+            "abccba",
+            "a*b",
+            "axb",
+            "arn:aws:sqs:us-east-1:1:ops-queue",
+            "arn:aws:sqs:us-east-1:1:ops",
+            "xaxbx",
+        ];
+        for p in patterns {
+            for v in values {
+                // `{x}` stands for a substituted variable: literal text, here `v` + x.
+                let mut pieces = Vec::new();
+                let mut owned = Vec::new();
+                let mut rest = p;
+                while !rest.is_empty() {
+                    if let Some(r) = rest.strip_prefix('{') {
+                        let end = r.find('}').expect("closed");
+                        owned.push(std::format!("{v}{}", &r[..end]));
+                        rest = &r[end + 1..];
+                    } else {
+                        let end = rest.find('{').unwrap_or(rest.len());
+                        owned.push(std::string::String::from(&rest[..end]));
+                        rest = &rest[end..];
+                    }
+                }
+                let mut texts = owned.iter();
+                let mut rest = p;
+                while !rest.is_empty() {
+                    if let Some(r) = rest.strip_prefix('{') {
+                        pieces.push(Piece::Text(texts.next().expect("text")));
+                        rest = &r[r.find('}').expect("closed") + 1..];
+                    } else {
+                        let end = rest.find('{').unwrap_or(rest.len());
+                        let t = texts.next().expect("text");
+                        pieces.extend(pieces_of(t));
+                        rest = &rest[end..];
+                    }
+                }
+                for i in inputs {
+                    assert_eq!(
+                        matches_star_pieces(&pieces, i),
+                        matches_pieces(&pieces, i, Case::Sensitive),
+                        "{p} with {v:?} on {i:?}: {pieces:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn pieces_of(s: &str) -> std::vec::Vec<Piece<'_>> {
+        pieces(s).collect()
     }
 }
