@@ -155,7 +155,7 @@ fn main() {
     for g in IAM_GROUPS {
         table(&mut md, g, &benches::CONTENDERS);
     }
-    let _ = writeln!(md, "### Permission sets (JSON Logic conditions)\n");
+    let _ = writeln!(md, "## Results: permission sets (JSON Logic conditions)\n");
     let _ = writeln!(
         md,
         "Roles grant permissions whose `logic` is a JSON Logic condition (SPEC §3); `datalogic` \
