@@ -183,7 +183,11 @@ fn random_policies(opts: &CodegenOptions) {
         "/// (the policy set as one JSON array of policy documents, the compiled policy set)\n\
          pub static RANDOM: &[(&str, ::tagpolicy_runtime::CompiledPolicy)] = &[\n",
     );
-    for (i, text) in random::corpus(RANDOM_SEED, RANDOM_SETS).iter().enumerate() {
+    let corpus = random::corpus(RANDOM_SEED, RANDOM_SETS);
+    // Every set's policies together: one set of several hundred statements, large enough for the
+    // generator's size-saving form (`codegen::COMPACT_ABOVE`), checked by the same property test.
+    let mut all_items: Vec<String> = Vec::new();
+    for (i, text) in corpus.iter().enumerate() {
         let source = Source::new(format!("random[{i}]"), text.clone());
         let json = parse_json(&source).unwrap_or_else(|e| {
             panic!("random policy set {i} is not JSON (generator bug):\n{e}\n{text}")
@@ -197,8 +201,31 @@ fn random_policies(opts: &CodegenOptions) {
         });
         let tokens = generate(&compiled.ir, opts);
         writeln!(out, "({text:?}, {tokens}),").expect("write");
+        all_items.extend(
+            items
+                .iter()
+                .map(|p| source.text()[p.span.range()].to_string()),
+        );
     }
     out.push_str("];\n");
+    let all_text = format!("[{}]", all_items.join(",\n"));
+    let source = Source::new("random[all]", all_text.clone());
+    let json = parse_json(&source).expect("the union of the random sets is JSON");
+    let items = json.as_array().expect("an array");
+    let inputs: Vec<(&Source, &Json)> = items.iter().map(|p| (&source, p)).collect();
+    let compiled = compile_policies(&inputs).expect("the union of the random sets compiles");
+    assert!(
+        compiled.ir.statements.len() > 256,
+        "the union of the random sets has only {} statements: too few for the compact form",
+        compiled.ir.statements.len()
+    );
+    let tokens = generate(&compiled.ir, opts);
+    writeln!(
+        out,
+        "/// Every policy of [`RANDOM`] in one set (its JSON, compiled).\n\
+         pub static RANDOM_ALL: (&str, ::tagpolicy_runtime::CompiledPolicy) = ({all_text:?}, {tokens});"
+    )
+    .expect("write");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("random_policies.rs");
     std::fs::write(dest, out).expect("write generated random policies");
 }

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use conformance::random::RANDOM;
+use conformance::random::{RANDOM, RANDOM_ALL};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestRunner};
@@ -52,6 +52,13 @@ fn load(index: usize, text: &str) -> RuntimePolicy {
     let inputs: Vec<(&Source, &Json)> = items.iter().map(|p| (&source, p)).collect();
     let compiled = compile_policies(&inputs).unwrap_or_else(|e| panic!("random[{index}]: {e}"));
     RuntimePolicy::new(compiled.ir)
+}
+
+/// [`RANDOM_ALL`] (every random policy in one set, compiled in the generator's compact form for
+/// large sets) on the run-time path.
+fn runtime_all() -> &'static RuntimePolicy {
+    static POLICY: OnceLock<RuntimePolicy> = OnceLock::new();
+    POLICY.get_or_init(|| load(usize::MAX, RANDOM_ALL.0))
 }
 
 /// Every set of [`RANDOM`], loaded once on the run-time path.
@@ -653,6 +660,16 @@ fn compiled_equals_runtime_on_random_policies_and_requests() {
                 explain(runtime, r, None).decision,
             )
         });
+        // The same request against every random policy at once (the large-set code form).
+        let (all_a, all_b) = req.with(|r| (runtime_all().evaluate(r), RANDOM_ALL.1.evaluate(r)));
+        prop_assert_eq!(
+            all_a,
+            all_b,
+            "paths disagree on the union of all sets: run-time {}, compiled {}\nrequest: {:#?}",
+            describe(&all_a),
+            describe(&all_b),
+            req
+        );
         let slot = match a {
             Decision::Allow(_) => 0,
             Decision::Deny(_) => 1,

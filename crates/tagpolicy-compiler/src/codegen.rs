@@ -95,6 +95,20 @@ fn all_of(items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
     }
 }
 
+/// A match of `action` against a constant lower-case action pattern, ASCII case ignored:
+/// [`tagpolicy_runtime::glob::matches_stars_folded`] (the pattern split at `*` at build time), or
+/// the general matcher when it has `?`.
+fn action_glob_test(rt: &TokenStream, pattern: &str) -> TokenStream {
+    if pattern.contains('?') {
+        quote!(#rt::glob::matches_ascii_case_insensitive(#pattern, action))
+    } else if pattern.chars().all(|c| c == '*') {
+        quote!(true)
+    } else {
+        let parts = pattern.split('*');
+        quote!(#rt::glob::matches_stars_folded(&[#(#parts),*], action))
+    }
+}
+
 /// A case-sensitive match of `input` against a constant glob, as cheap as the pattern allows:
 /// `==` without wildcards, [`tagpolicy_runtime::glob::matches_stars`] with `*` only (the pattern
 /// split at build time), the general matcher with `?`.
@@ -110,6 +124,9 @@ fn glob_test(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStrea
         quote!(#rt::glob::matches_stars(&[#(#parts),*], #input))
     }
 }
+
+/// Above this many statements, generated code favours size (see `Gen::compact`).
+const COMPACT_ABOVE: usize = 256;
 
 fn uint(v: impl Into<u64>) -> Literal {
     Literal::u64_unsuffixed(v.into())
@@ -140,6 +157,12 @@ impl Gen<'_> {
     /// Inside the generated module the runtime is imported as `__rt`.
     fn rt(&self) -> TokenStream {
         quote!(__rt)
+    }
+
+    /// Whether the set is large enough that code size matters more than inlining every
+    /// comparison: conditions then call shared runtime functions instead of closures.
+    fn compact(&self) -> bool {
+        self.ir.statements.len() > COMPACT_ABOVE
     }
 
     fn slot_cap(&self) -> usize {
@@ -285,6 +308,11 @@ impl Gen<'_> {
                 infos: &[#(#infos),*],
             };
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
+            /// The slot table, made on first need.
+            #[inline]
+            fn __slots<'s, 'r>(req: &#rt::Request<'r>, slots: &'s mut Option<__Slots<'r>>) -> &'s mut __Slots<'r> {
+                slots.get_or_insert_with(|| #rt::slots::Slots::resolve(&__KEYS, req))
+            }
         }
     }
 
@@ -396,20 +424,14 @@ impl Gen<'_> {
             _ if !self.needs_action_check(id as u32) => quote!(),
             Actions::Any => quote!(),
             Actions::Patterns(p) => {
-                let any = any_of(
-                    p.iter()
-                        .map(|p| quote!(#rt::glob::matches_ascii_case_insensitive(#p, action))),
-                );
+                let any = any_of(p.iter().map(|p| action_glob_test(&rt, p)));
                 quote! {
                     #[inline]
                     fn #a(action: &str) -> bool { #any }
                 }
             }
             Actions::Not(p) => {
-                let any = any_of(
-                    p.iter()
-                        .map(|p| quote!(#rt::glob::matches_ascii_case_insensitive(#p, action))),
-                );
+                let any = any_of(p.iter().map(|p| action_glob_test(&rt, p)));
                 quote! {
                     #[inline]
                     fn #a(action: &str) -> bool { !(#any) }
@@ -425,7 +447,7 @@ impl Gen<'_> {
         };
         let needs_slots = !st.conditions.is_empty() || resources_use_vars(&st.resources);
         let resolve = if needs_slots {
-            quote!(let slots = slots.get_or_insert_with(|| #rt::slots::Slots::resolve(&__KEYS, req));)
+            quote!(let slots = __slots(req, slots);)
         } else {
             quote!()
         };
@@ -459,9 +481,15 @@ impl Gen<'_> {
             let check = self.condition(c, &vars);
             quote!(if !(#check) { return false; })
         });
+        // Large sets: no inlining hints (rustc's time goes up with thousands of them).
+        let inline = if self.compact() {
+            quote!()
+        } else {
+            quote!(#[inline])
+        };
         quote! {
             #action_fn
-            #[inline]
+            #inline
             fn #s<'r>(req: &#rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
                 #principal
                 #resource_before
@@ -615,6 +643,27 @@ impl Gen<'_> {
             return quote!(#rt::cond::null(#value, #want_missing, #want_present));
         }
         let mode = self.mode(c.mode);
+        if self.compact() {
+            if let Test::Equals {
+                ignore_case,
+                constants,
+                templates,
+            } = &c.test
+            {
+                match (constants.as_slice(), templates.as_slice()) {
+                    (cs, []) if cs.len() <= SMALL_MAP => {
+                        return quote!(#rt::cond::text_in(#mode, #value, &[#(#cs),*], #ignore_case));
+                    }
+                    ([], [t]) if matches!(t.as_slice(), [Part::Var(_)]) => {
+                        if let [Part::Var(v)] = t.as_slice() {
+                            let id = Self::var_ident(vars, v);
+                            return quote!(#rt::cond::text_is(#mode, #value, #id, #ignore_case));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         let body = self.test(&c.test, vars);
         quote!(#rt::cond::check(#mode, #value, |s| { #body }))
     }

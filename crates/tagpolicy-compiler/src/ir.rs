@@ -678,19 +678,28 @@ fn has_wildcard(s: &str) -> bool {
 }
 
 fn build_index(statements: &[Statement]) -> ActionIndex {
-    let mut exact_names = BTreeSet::new();
+    // Exact names → the statements listing them; service → statements with a wildcard pattern in
+    // it; statements that may cover any action (`*`, NotAction, a wildcard service).
+    let mut exact_names: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
     let mut services: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
     let mut fallback = BTreeSet::new();
     for (id, st) in statements.iter().enumerate() {
         let id = id as u32;
         match &st.actions {
-            Actions::Any | Actions::Not(_) => {
+            Actions::Any => {
                 fallback.insert(id);
+            }
+            Actions::Not(pats) => {
+                fallback.insert(id);
+                // Exact names of NotAction lists matter too: they select a precise bucket.
+                for p in pats.iter().filter(|p| !has_wildcard(p)) {
+                    exact_names.entry(p.clone()).or_default();
+                }
             }
             Actions::Patterns(pats) => {
                 for p in pats {
                     if !has_wildcard(p) {
-                        exact_names.insert(p.clone());
+                        exact_names.entry(p.clone()).or_default().insert(id);
                         continue;
                     }
                     match p.split_once(':') {
@@ -704,21 +713,28 @@ fn build_index(statements: &[Statement]) -> ActionIndex {
                 }
             }
         }
-        // Exact names of NotAction lists matter too: they select a precise bucket.
-        if let Actions::Not(pats) = &st.actions {
-            exact_names.extend(pats.iter().filter(|p| !has_wildcard(p)).cloned());
-        }
     }
+    // A name's bucket: of the statements that can cover it at all (those listing it, the wildcard
+    // patterns of its service, the fallback), those whose action element does — checked here,
+    // once, so evaluation need not. Linear in the candidates, not in all statements.
     let exact = exact_names
-        .into_iter()
-        .map(|name| {
-            let bucket = statements
-                .iter()
-                .enumerate()
-                .filter(|(_, st)| st.actions.matches(&name))
-                .map(|(id, _)| id as u32)
+        .iter()
+        .map(|(name, listing)| {
+            let service = name.split_once(':').map_or(name.as_str(), |(s, _)| s);
+            let mut candidates: BTreeSet<u32> = listing.clone();
+            if let Some(wild) = services.get(service) {
+                candidates.extend(wild.iter().copied());
+            }
+            candidates.extend(fallback.iter().copied());
+            let bucket = candidates
+                .into_iter()
+                .filter(|&id| {
+                    statements
+                        .get(id as usize)
+                        .is_some_and(|st| st.actions.matches(name))
+                })
                 .collect();
-            (name, bucket)
+            (name.clone(), bucket)
         })
         .collect();
     let services = services

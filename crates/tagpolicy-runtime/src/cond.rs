@@ -82,6 +82,26 @@ pub fn check<'a>(
     }
 }
 
+/// A `StringEquals`-family condition against constant values: what generated code of large
+/// policy sets calls instead of instantiating [`check`] per condition.
+pub fn text_in(mode: Mode, value: Resolved<'_>, constants: &[&str], ignore_case: bool) -> bool {
+    check(mode, value, |s| {
+        let t = as_text(s)?;
+        Some(if ignore_case {
+            constants
+                .iter()
+                .any(|c| crate::scalar::eq_ignore_case(c, t))
+        } else {
+            constants.contains(&t)
+        })
+    })
+}
+
+/// A `StringEquals`-family condition against one policy variable's value (see [`text_in`]).
+pub fn text_is(mode: Mode, value: Resolved<'_>, expected: &str, ignore_case: bool) -> bool {
+    text_in(mode, value, &[expected], ignore_case)
+}
+
 /// The `Null` operator. `want_missing` / `want_present` say whether the policy values include
 /// `true` / `false` (several values are ORed, so both makes the condition always true).
 /// A multi-valued key with no values counts as missing.

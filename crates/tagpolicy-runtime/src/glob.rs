@@ -349,6 +349,50 @@ pub fn matches_stars(parts: &[&str], input: &str) -> bool {
     true
 }
 
+/// [`matches_stars`] for action names: `parts` are lower-case and ASCII letters of `input` match
+/// in any case.
+///
+/// ```
+/// use tagpolicy_runtime::glob::matches_stars_folded;
+/// assert!(matches_stars_folded(&["ec2:", ""], "EC2:StartInstances"));
+/// assert!(matches_stars_folded(&["iam:", "user"], "IAM:CreateUser"));
+/// assert!(!matches_stars_folded(&["iam:", "user"], "iam:CreateRole"));
+/// ```
+pub fn matches_stars_folded(parts: &[&str], input: &str) -> bool {
+    let [first, middle @ .., last] = parts else {
+        return parts.first().is_some_and(|p| p.eq_ignore_ascii_case(input));
+    };
+    let bytes = input.as_bytes();
+    let (Some(head), Some(tail_at)) = (
+        bytes.get(..first.len()),
+        bytes.len().checked_sub(last.len()),
+    ) else {
+        return false;
+    };
+    if !head.eq_ignore_ascii_case(first.as_bytes()) || tail_at < first.len() {
+        return false;
+    }
+    if !bytes
+        .get(tail_at..)
+        .is_some_and(|t| t.eq_ignore_ascii_case(last.as_bytes()))
+    {
+        return false;
+    }
+    let mut rest = bytes.get(first.len()..tail_at).unwrap_or(&[]);
+    for part in middle {
+        let n = part.len();
+        let found = (0..rest.len().saturating_add(1).saturating_sub(n)).find(|&at| {
+            rest.get(at..at.saturating_add(n))
+                .is_some_and(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+        });
+        match found {
+            Some(at) => rest = rest.get(at.saturating_add(n)..).unwrap_or(&[]),
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Does `input` match the pattern made of `pieces`, case-sensitively? The same as
 /// [`matches_pieces`] with [`Case::Sensitive`], faster for patterns without [`Piece::AnyChar`]
 /// (what a resource pattern with policy variables usually is): the text before the first `*`
@@ -958,5 +1002,41 @@ mod tests {
 
     fn pieces_of(s: &str) -> std::vec::Vec<Piece<'_>> {
         pieces(s).collect()
+    }
+
+    #[test]
+    fn folded_star_patterns_match_as_the_general_matcher() {
+        let patterns = [
+            "ec2:*",
+            "iam:*user",
+            "*:get*",
+            "s3:*object*",
+            "*",
+            "a*a",
+            "sqs:deletequeue",
+        ];
+        let inputs = [
+            "EC2:StartInstances",
+            "iam:CreateUser",
+            "IAM:CREATEUSER",
+            "s3:GetObject",
+            "S3:PutObjectAcl",
+            "a",
+            "aa",
+            "AbA",
+            "sqs:DeleteQueue",
+            "",
+            "iam:user",
+        ];
+        for p in patterns {
+            let parts: std::vec::Vec<&str> = p.split('*').collect();
+            for i in inputs {
+                assert_eq!(
+                    matches_stars_folded(&parts, i),
+                    matches_ascii_case_insensitive(p, i),
+                    "{p} on {i}"
+                );
+            }
+        }
     }
 }
