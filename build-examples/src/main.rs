@@ -308,22 +308,6 @@ fn permission_examples() {
     }
 }
 
-/// On-call: a team's instances may be operated by that team; grants make someone a member of
-/// the team for a while.
-static TEAM_INSTANCES: CompiledPolicy = tagpolicy::policy!(
-    r#"{
-  "Version": "2012-10-17",
-  "Id": "team-instances",
-  "Statement": [{
-    "Sid": "OperateOwnTeamsInstances",
-    "Effect": "Allow",
-    "Action": ["compute:RebootInstance", "compute:StopInstance"],
-    "Resource": "arn:acme:compute:*:*:instance/*",
-    "Condition": { "StringEquals": { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } }
-  }]
-}"#
-);
-
 /// A `Write` into a shared buffer, so the audit lines can be printed after the story.
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
@@ -378,8 +362,11 @@ fn oncall_example() {
     };
     let dave_tags: &[Tag<'static>] = &[("team", "dev")];
     let db_tags: &[Tag<'static>] = &[("team", "ops")];
-    let twin = tagpolicy_compiler::load_policy("team-instances", TEAM_INSTANCES_JSON)
-        .expect("the inline policy loads at run time too");
+    let twin = tagpolicy_compiler::load_policy(
+        "policies/team-instances.json",
+        include_str!("../policies/team-instances.json"),
+    )
+    .expect("the bundled policy loads at run time too");
 
     println!("\non call: dave (team dev) and the ops database i-db-1");
     let attempt = |at: &str| {
@@ -390,7 +377,7 @@ fn oncall_example() {
             .with_resource_tags(db_tags)
             .with_time(t(at))
             .with_grants(snapshot.grants_of("dave"));
-        let e = TEAM_INSTANCES.evaluate_with_grants(&request);
+        let e = policies::TEAM_INSTANCES.evaluate_with_grants(&request);
         assert_eq!(
             twin.evaluate_with_grants(&request),
             e,
@@ -470,19 +457,6 @@ fn oncall_example() {
         .unwrap_or_default();
     print!("{text}");
 }
-
-/// The JSON of [`TEAM_INSTANCES`], for its run-time twin.
-const TEAM_INSTANCES_JSON: &str = r#"{
-  "Version": "2012-10-17",
-  "Id": "team-instances",
-  "Statement": [{
-    "Sid": "OperateOwnTeamsInstances",
-    "Effect": "Allow",
-    "Action": ["compute:RebootInstance", "compute:StopInstance"],
-    "Resource": "arn:acme:compute:*:*:instance/*",
-    "Condition": { "StringEquals": { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } }
-  }]
-}"#;
 
 fn main() {
     println!(

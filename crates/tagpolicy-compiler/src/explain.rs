@@ -229,21 +229,32 @@ pub fn explain(
 }
 
 fn grant_explanations(request: &Request<'_>, store: Option<&GrantStore>) -> Vec<GrantExplanation> {
-    let (Some(store), Some(principal)) = (store, request.principal) else {
+    match request.principal {
+        Some(principal) => {
+            grant_statuses(store, principal, request.grants, &request.grant_context())
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The grants `store` knows for `principal` (revoked ones included) with their status at the
+/// context's time, and whether each counts for the request (by the request's grant table).
+fn grant_statuses(
+    store: Option<&GrantStore>,
+    principal: &str,
+    table: tagpolicy_runtime::GrantTable<'_>,
+    ctx: &tagpolicy_runtime::grants::GrantContext<'_>,
+) -> Vec<GrantExplanation> {
+    let (Some(store), Some(t)) = (store, ctx.time) else {
         return Vec::new();
     };
-    let Some(t) = request.time else {
-        return Vec::new();
-    };
-    let table = request.grants;
-    let ctx = request.grant_context();
     store
         .grants_of(principal, t)
         .into_iter()
         .map(|(g, status)| {
             let mut what: Vec<String> = g.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
             what.extend(g.roles.iter().map(|r| format!("role {r}")));
-            let counts = table.find(&g.id).is_some_and(|row| table.counts(row, &ctx));
+            let counts = table.find(&g.id).is_some_and(|row| table.counts(row, ctx));
             let mut status_text = status.to_string();
             if matches!(status, GrantStatus::Active { .. }) && !counts {
                 status_text.push_str(" (out of its scope for this request)");
@@ -255,6 +266,25 @@ fn grant_explanations(request: &Request<'_>, store: Option<&GrantStore>) -> Vec<
                 counts,
             }
         })
+        .collect()
+}
+
+/// Writes the `grants:` block of an explanation.
+fn write_grants(f: &mut fmt::Formatter<'_>, grants: &[GrantExplanation]) -> fmt::Result {
+    if !grants.is_empty() {
+        writeln!(f, "  grants:")?;
+        for g in grants {
+            writeln!(f, "    {} ({}): {}", g.id, g.grants.join(", "), g.status)?;
+        }
+    }
+    Ok(())
+}
+
+/// A grant list as JSON.
+fn grants_json(grants: &[GrantExplanation]) -> Vec<serde_json::Value> {
+    grants
+        .iter()
+        .map(|g| serde_json::json!({"id": g.id, "grants": g.grants, "status": g.status, "counts": g.counts}))
         .collect()
 }
 
@@ -410,13 +440,7 @@ impl fmt::Display for Explanation {
                 )?;
             }
         }
-        if !self.grants.is_empty() {
-            writeln!(f, "  grants:")?;
-            for g in &self.grants {
-                writeln!(f, "    {} ({}): {}", g.id, g.grants.join(", "), g.status)?;
-            }
-        }
-        Ok(())
+        write_grants(f, &self.grants)
     }
 }
 
@@ -466,13 +490,7 @@ impl Explanation {
                 })
             })
             .collect();
-        let grants: Vec<_> = self
-            .grants
-            .iter()
-            .map(
-                |g| json!({"id": g.id, "grants": g.grants, "status": g.status, "counts": g.counts}),
-            )
-            .collect();
+        let grants = grants_json(&self.grants);
         json!({"decision": decision, "statements": statements, "grants": grants})
     }
 }
@@ -584,26 +602,7 @@ pub fn explain_permissions(
             .collect()
     });
     let allowed_by = permissions.iter().find(|p| p.allows).map(|p| p.key.clone());
-    let grants = match (store, request.time) {
-        (Some(store), Some(t)) => store
-            .grants_of(request.subject.id, t)
-            .into_iter()
-            .map(|(g, status)| {
-                let mut what: Vec<String> =
-                    g.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                what.extend(g.roles.iter().map(|r| format!("role {r}")));
-                let table = request.grants;
-                let counts = table.find(&g.id).is_some_and(|row| table.counts(row, &ctx));
-                GrantExplanation {
-                    id: g.id.clone(),
-                    grants: what,
-                    status: status.to_string(),
-                    counts,
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let grants = grant_statuses(store, request.subject.id, request.grants, &ctx);
     PermissionExplanation {
         allowed_by,
         permissions,
@@ -638,13 +637,7 @@ impl fmt::Display for PermissionExplanation {
                 if p.allows { "allows" } else { "does not allow" }
             )?;
         }
-        if !self.grants.is_empty() {
-            writeln!(f, "  grants:")?;
-            for g in &self.grants {
-                writeln!(f, "    {} ({}): {}", g.id, g.grants.join(", "), g.status)?;
-            }
-        }
-        Ok(())
+        write_grants(f, &self.grants)
     }
 }
 
@@ -660,9 +653,7 @@ impl PermissionExplanation {
                 "resource_pattern": p.resource_pattern, "roles": p.roles,
                 "condition": p.condition, "allows": p.allows,
             })).collect::<Vec<_>>(),
-            "grants": self.grants.iter().map(|g| json!({
-                "id": g.id, "grants": g.grants, "status": g.status, "counts": g.counts,
-            })).collect::<Vec<_>>(),
+            "grants": grants_json(&self.grants),
         })
     }
 }
