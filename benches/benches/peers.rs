@@ -80,7 +80,34 @@ fn main() {
         benches::group(group, &mut v);
         v.group.finish();
     }
+    if filter("grants/compiled_no_grants") || filter("grants/compiled_with_grants") {
+        grants(&mut c);
+    }
     c.final_summary();
+}
+
+/// The `grants` group: a decision with and without 100,000 grants in the store (see
+/// `benches::grants_group`).
+fn grants(c: &mut Criterion) {
+    use benches::grants_group as g;
+    let store = g::store();
+    let req = g::request();
+    assert!(
+        !g::without(&req),
+        "without grants alice may not delete ops's queue"
+    );
+    assert!(
+        g::with(&store, &req),
+        "with her grant she may, and the decision names it"
+    );
+    let mut group = c.benchmark_group("grants");
+    group.bench_function("compiled_no_grants", |b| {
+        b.iter(|| g::without(black_box(&req)))
+    });
+    group.bench_function("compiled_with_grants", |b| {
+        b.iter(|| g::with(black_box(&store), black_box(&req)))
+    });
+    group.finish();
 }
 
 fn takes_value(flag: &str) -> bool {

@@ -23,6 +23,7 @@ pub mod casbin_peer;
 pub mod cases;
 pub mod cedar_peer;
 pub mod e2e;
+pub mod grants_group;
 pub mod handwritten;
 pub mod logic_peers;
 pub mod naive;

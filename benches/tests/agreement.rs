@@ -113,3 +113,13 @@ fn regorus_runs_on_its_vm_where_it_can() {
         assert_eq!(on_vm, n < 10_000, "scale_{n}");
     }
 }
+
+#[test]
+fn the_grants_group_decides_through_the_grant() {
+    use benches::grants_group as g;
+    let store = g::store();
+    assert_eq!(store.snapshot().len(), g::GRANTS);
+    let req = g::request();
+    assert!(!g::without(&req));
+    assert!(g::with(&store, &req));
+}

@@ -1,0 +1,91 @@
+//! The `grants` group (issue #7): what just-in-time grants add to a decision. A store holds
+//! 100,000 grants — 16 of them active for the evaluated principal — and the `team_queue` policy
+//! (`arn:aws:sqs:us-east-2::${aws:PrincipalTag/team}-queue`) decides alice's request, whose own
+//! tag is `team=dev` and whose grant gives `team=ops`:
+//!
+//! - `compiled_no_grants`: the same request, no grants (denied: the queue is ops's);
+//! - `compiled_with_grants`: load the store's snapshot, borrow alice's grants, decide with
+//!   `evaluate_with_grants` (allowed through the grant, which the decision names).
+//!
+//! The difference of the two is the added cost that `benches/README.md` reports.
+
+use tagpolicy::jit::{Grant, GrantStore};
+use tagpolicy::{Policy, Request, Timestamp};
+
+use crate::seeds::TEAM_QUEUE;
+
+/// The queue alice acts on.
+pub const QUEUE: &str = "arn:aws:sqs:us-east-2::ops-queue";
+/// Grants in the store.
+pub const GRANTS: usize = 100_000;
+/// Grants active for alice.
+pub const ACTIVE: usize = 16;
+/// The evaluation time: inside every active grant's window.
+pub const AT: i64 = 1_800_000_000_000;
+
+fn grant(id: String, principal: String, key: &str, value: &str) -> Grant {
+    Grant {
+        id,
+        principal,
+        tags: [(key.to_owned(), value.to_owned())].into_iter().collect(),
+        roles: vec![],
+        not_before: Timestamp::from_millis(AT - 3_600_000),
+        expires_at: Timestamp::from_millis(AT + 3_600_000),
+        reason: "benchmark".into(),
+        requested_by: "bench".into(),
+        approved_by: vec!["approver".into()],
+        ticket: None,
+        scope: None,
+        break_glass: false,
+    }
+}
+
+/// The store: 16 active grants for alice (`team=ops` and 15 other keys), the rest spread over
+/// other principals, 4 each.
+pub fn store() -> GrantStore {
+    let mut grants = Vec::with_capacity(GRANTS);
+    grants.push(grant("g-alice-team".into(), "alice".into(), "team", "ops"));
+    for k in 1..ACTIVE {
+        grants.push(grant(
+            format!("g-alice-{k}"),
+            "alice".into(),
+            &format!("key{k}"),
+            "v",
+        ));
+    }
+    for i in ACTIVE..GRANTS {
+        grants.push(grant(
+            format!("g-{i}"),
+            format!("user-{}", i / 4),
+            "team",
+            "ops",
+        ));
+    }
+    GrantStore::from_grants(grants, &[])
+}
+
+/// Alice's own tags.
+pub const OWN_TAGS: &[(&str, &str)] = &[("team", "dev")];
+
+/// The request without grants.
+pub fn request() -> Request<'static> {
+    Request::new("sqs:DeleteQueue", QUEUE)
+        .with_principal("alice")
+        .with_principal_tags(OWN_TAGS)
+        .with_time(Timestamp::from_millis(AT))
+}
+
+/// Decides without grants.
+#[inline(never)]
+pub fn without(req: &Request<'_>) -> bool {
+    TEAM_QUEUE.evaluate(req).is_allowed()
+}
+
+/// Loads the snapshot, borrows alice's grants, decides; `true` when allowed through a grant.
+#[inline(never)]
+pub fn with(store: &GrantStore, req: &Request<'_>) -> bool {
+    let snapshot = store.snapshot();
+    let req = req.with_grants(snapshot.grants_of("alice"));
+    let e = TEAM_QUEUE.evaluate_with_grants(&req);
+    e.decision.is_allowed() && !e.grants.is_empty()
+}
