@@ -196,16 +196,22 @@ impl<'a> GrantTable<'a> {
 
     /// Whether grant `grant` counts for `ctx`: the right principal, active at its time, in scope.
     pub fn counts(&self, grant: u32, ctx: &GrantContext<'_>) -> bool {
+        ctx.principal == Some(self.principal) && self.counts_for_principal(grant, ctx)
+    }
+
+    /// [`GrantTable::counts`] once the principal is known to be the table's.
+    #[inline]
+    fn counts_for_principal(&self, grant: u32, ctx: &GrantContext<'_>) -> bool {
         let Some(g) = self.grants.get(grant as usize) else {
             return false;
         };
         let Some(t) = ctx.time else {
             return false;
         };
-        ctx.principal == Some(self.principal)
-            && g.not_before <= t
+        g.not_before <= t
             && t < g.expires_at
-            && self.in_scope(g, ctx.action, ctx.resource)
+            && ((g.actions.is_empty() && g.resources.is_empty())
+                || self.in_scope(g, ctx.action, ctx.resource))
     }
 
     /// Whether a grant's scope covers an action and a resource (no scope: everything).
@@ -225,10 +231,20 @@ impl<'a> GrantTable<'a> {
     /// The rows granting tag `key` (compared ASCII-case-insensitively), counting or not: their
     /// first index and the rows.
     fn tag_rows(&self, key: &str) -> (usize, &'a [TagRow]) {
+        // Policies ask with lower-cased keys already: compare bytes then (memcmp), fold otherwise.
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.tag_rows_by(|k| cmp_folded(k, key))
+        } else {
+            self.tag_rows_by(|k| k.cmp(key))
+        }
+    }
+
+    #[inline]
+    fn tag_rows_by(&self, cmp: impl Fn(&str) -> Ordering) -> (usize, &'a [TagRow]) {
         let tags = self.tags;
-        let from = tags.partition_point(|r| cmp_folded(self.text(r.key), key) == Ordering::Less);
+        let from = tags.partition_point(|r| cmp(self.text(r.key)) == Ordering::Less);
         let rest = tags.get(from..).unwrap_or(&[]);
-        let len = rest.partition_point(|r| cmp_folded(self.text(r.key), key) == Ordering::Equal);
+        let len = rest.partition_point(|r| cmp(self.text(r.key)) == Ordering::Equal);
         (from, rest.get(..len).unwrap_or(&[]))
     }
 
@@ -238,7 +254,9 @@ impl<'a> GrantTable<'a> {
             return None;
         }
         let (from, rows) = self.tag_rows(key);
-        let i = rows.iter().position(|r| self.counts(r.grant, ctx))?;
+        let i = rows
+            .iter()
+            .position(|r| self.counts_for_principal(r.grant, ctx))?;
         u32::try_from(from.checked_add(i)?).ok()
     }
 
@@ -285,7 +303,7 @@ impl<'a> GrantTable<'a> {
             .unwrap_or(&[])
             .iter()
             .take_while(|r| self.text(r.role) == role)
-            .find(|r| self.counts(r.grant, ctx))
+            .find(|r| self.counts_for_principal(r.grant, ctx))
             .map(|r| r.grant)
     }
 
