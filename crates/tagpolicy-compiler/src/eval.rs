@@ -110,11 +110,9 @@ impl Policy for RuntimePolicy {
     }
 
     fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {
-        let keys = self
-            .policy_offsets
-            .get(statement.policy as usize)
-            .and_then(|first| first.checked_add(statement.statement))
-            .and_then(|flat| self.principal_tags.get(flat as usize));
+        let keys =
+            tagpolicy_runtime::decision::flat_statement_index(&self.policy_offsets, statement)
+                .and_then(|flat| self.principal_tags.get(flat));
         for key in keys.map(Vec::as_slice).unwrap_or(&[]) {
             f(key);
         }

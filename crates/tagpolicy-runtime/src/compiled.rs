@@ -4,7 +4,7 @@
 //! are public but hidden, as `phf::Map`'s are) and one function per statement. Users only see
 //! [`CompiledPolicy`].
 
-use crate::decision::{Decision, Policy, StatementRef};
+use crate::decision::{flat_statement_index, Decision, Policy, StatementRef};
 use crate::request::{Request, TagFamily};
 use crate::slots::{Builtin, KeyInfo, KeyTable};
 
@@ -65,11 +65,8 @@ impl Policy for CompiledPolicy {
     }
 
     fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {
-        let keys = self
-            .policy_offsets
-            .get(statement.policy as usize)
-            .and_then(|first| first.checked_add(statement.statement))
-            .and_then(|flat| self.principal_tags.get(flat as usize));
+        let keys = flat_statement_index(self.policy_offsets, statement)
+            .and_then(|flat| self.principal_tags.get(flat));
         for key in keys.copied().unwrap_or(&[]) {
             f(key);
         }

@@ -72,6 +72,13 @@ pub struct Evaluation<'p, 'r> {
     pub grants: UsedGrants<'r>,
 }
 
+/// The position of a statement among all statements of a set, given each policy's first
+/// statement's position (`policy_offsets`): what per-statement tables are indexed by.
+pub fn flat_statement_index(policy_offsets: &[u32], statement: StatementRef<'_>) -> Option<usize> {
+    let first = policy_offsets.get(statement.policy as usize)?;
+    usize::try_from(first.checked_add(statement.statement)?).ok()
+}
+
 /// A set of policies that decides requests: implemented by compiled policies and by policies
 /// loaded at run time. Evaluation allocates nothing.
 pub trait Policy {
