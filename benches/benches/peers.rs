@@ -91,21 +91,27 @@ fn main() {
 fn grants(c: &mut Criterion) {
     use benches::grants_group as g;
     let store = g::store();
+    let mut reader = store.reader();
     let req = g::request();
     assert!(
         !g::without(&req),
         "without grants alice may not delete ops's queue"
     );
     assert!(
-        g::with(&store, &req),
+        g::with(&mut reader, &req) && g::with_snapshot(&store, &req),
         "with her grant she may, and the decision names it"
     );
     let mut group = c.benchmark_group("grants");
+    // One decision per iteration (what the report divides by).
+    group.throughput(Throughput::Elements(1));
     group.bench_function("compiled_no_grants", |b| {
         b.iter(|| g::without(black_box(&req)))
     });
     group.bench_function("compiled_with_grants", |b| {
-        b.iter(|| g::with(black_box(&store), black_box(&req)))
+        b.iter(|| g::with(black_box(&mut reader), black_box(&req)))
+    });
+    group.bench_function("compiled_with_grants_snapshot", |b| {
+        b.iter(|| g::with_snapshot(black_box(&store), black_box(&req)))
     });
     group.finish();
 }

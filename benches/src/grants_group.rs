@@ -4,12 +4,15 @@
 //! tag is `team=dev` and whose grant gives `team=ops`:
 //!
 //! - `compiled_no_grants`: the same request, no grants (denied: the queue is ops's);
-//! - `compiled_with_grants`: load the store's snapshot, borrow alice's grants, decide with
-//!   `evaluate_with_grants` (allowed through the grant, which the decision names).
+//! - `compiled_with_grants`: load the store's current snapshot through the thread's
+//!   [`GrantReader`] (what an evaluation loop keeps), borrow alice's grants, decide with
+//!   `evaluate_with_grants` (allowed through the grant, which the decision names);
+//! - `compiled_with_grants_snapshot`: the same with [`GrantStore::snapshot`] (an arc-swap guard
+//!   per decision) instead of a reader.
 //!
-//! The difference of the two is the added cost that `benches/README.md` reports.
+//! The difference of the first two is the added cost that `benches/README.md` reports.
 
-use tagpolicy::jit::{Grant, GrantStore};
+use tagpolicy::jit::{Grant, GrantReader, GrantStore};
 use tagpolicy::{Policy, Request, Timestamp};
 
 use crate::seeds::TEAM_QUEUE;
@@ -81,9 +84,19 @@ pub fn without(req: &Request<'_>) -> bool {
     TEAM_QUEUE.evaluate(req).is_allowed()
 }
 
-/// Loads the snapshot, borrows alice's grants, decides; `true` when allowed through a grant.
+/// Loads the current snapshot through `reader`, borrows alice's grants, decides; `true` when
+/// allowed through a grant.
 #[inline(never)]
-pub fn with(store: &GrantStore, req: &Request<'_>) -> bool {
+pub fn with(reader: &mut GrantReader<'_>, req: &Request<'_>) -> bool {
+    let snapshot = reader.load();
+    let req = req.with_grants(snapshot.grants_of("alice"));
+    let e = TEAM_QUEUE.evaluate_with_grants(&req);
+    e.decision.is_allowed() && !e.grants.is_empty()
+}
+
+/// [`with`], loading the snapshot from the store itself (an arc-swap guard per decision).
+#[inline(never)]
+pub fn with_snapshot(store: &GrantStore, req: &Request<'_>) -> bool {
     let snapshot = store.snapshot();
     let req = req.with_grants(snapshot.grants_of("alice"));
     let e = TEAM_QUEUE.evaluate_with_grants(&req);

@@ -121,5 +121,6 @@ fn the_grants_group_decides_through_the_grant() {
     assert_eq!(store.snapshot().len(), g::GRANTS);
     let req = g::request();
     assert!(!g::without(&req));
-    assert!(g::with(&store, &req));
+    assert!(g::with(&mut store.reader(), &req));
+    assert!(g::with_snapshot(&store, &req));
 }
