@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use conformance::{cases_dir, compiled, read_source};
 use tagpolicy_compiler::cases::{case_list, read_iam_case};
 use tagpolicy_compiler::parse_json;
-use tagpolicy_grants::{Grant, GrantStore};
+use tagpolicy_grants::{Grant, GrantStore, Snapshot};
 use tagpolicy_runtime::{Policy, Request, Timestamp, Value};
 
 const INSTANCE: &str = "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc";
@@ -140,13 +140,24 @@ fn no_evaluation_that_starts_after_revoke_returns_uses_the_grant() {
             let _stop_on_drop = StopOnDrop(&stop);
             let evaluators: Vec<_> = counts
                 .iter()
-                .map(|count| {
+                .enumerate()
+                .map(|(k, count)| {
                     let (store, epoch, stop) = (&store, &epoch, &stop);
                     s.spawn(move || {
                         let mut seen = Vec::with_capacity(1024);
+                        // Odd evaluators read through a per-thread `GrantReader`, even ones
+                        // load a snapshot guard: both must see a revocation at once.
+                        let mut reader = (k % 2 == 1).then(|| store.reader());
                         while !stop.load(SeqCst) {
                             let e = epoch.load(SeqCst);
-                            let snapshot = store.snapshot();
+                            let guard;
+                            let snapshot: &Snapshot = match reader.as_mut() {
+                                Some(reader) => reader.load(),
+                                None => {
+                                    guard = store.snapshot();
+                                    &guard
+                                }
+                            };
                             let request = base.with_grants(snapshot.grants_of("alice"));
                             let eval = policy.evaluate_with_grants(&request);
                             let ids = eval.grants.ids();
@@ -158,7 +169,6 @@ fn no_evaluation_that_starts_after_revoke_returns_uses_the_grant() {
                                 used_early: ids.contains(&"g-early"),
                                 used: ids.len() + eval.grants.more(),
                             });
-                            drop(snapshot);
                             count.fetch_add(1, SeqCst);
                             // Let the revoking thread run soon on this small, busy machine.
                             std::thread::yield_now();

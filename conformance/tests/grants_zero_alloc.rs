@@ -468,3 +468,73 @@ fn evaluation_allocates_and_frees_nothing_while_grants_are_issued_and_revoked() 
          (snapshot load and guard drop included) while {writes} writes ran"
     );
 }
+
+/// The hot-path reader ([`tagpolicy_grants::GrantReader`]): loading through it while another
+/// thread issues and revokes allocates and frees nothing on the evaluating thread, and every
+/// load sees a revision at least as new as the store's just before it.
+#[test]
+fn a_grant_reader_allocates_and_frees_nothing_while_grants_change() {
+    let paths = Paths::load();
+    let ctx = [
+        ("aws:PrincipalTag/team", Value::Str("dev")),
+        ("aws:ResourceTag/team", Value::Str("ops")),
+    ];
+    let iam = Request::new("ec2:StartInstances", INSTANCE)
+        .with_principal("alice")
+        .with_context(&ctx)
+        .with_time(Timestamp::from_millis(T));
+    let store = store_with(1_000, 16, true);
+    let stop = AtomicBool::new(false);
+    let started = Instant::now();
+    let (allocs, frees, evaluations, revisions) = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut i = 0u64;
+            while !stop.load(SeqCst) {
+                let id = format!("r-{i}");
+                let g = grant(&id, "alice", &[("team", "sec")], &[], T - 1, T + HOUR);
+                store.issue(g).expect("issued");
+                store
+                    .revoke(&id, "carol", Timestamp::from_millis(T))
+                    .expect("revoked");
+                i += 1;
+                std::thread::yield_now();
+            }
+        });
+        let mut reader = store.reader();
+        // Warm up: the reader's first load and the thread's first arc-swap use may allocate.
+        black_box(
+            paths
+                .compiled
+                .evaluate_with_grants(&iam.with_grants(reader.load().grants_of("alice"))),
+        );
+        let deadline = started + Duration::from_secs(5);
+        let (mut evaluations, mut revisions, mut last) = (0u64, 0u64, u64::MAX);
+        let before = counts();
+        while (evaluations < 20_000 || revisions < 200) && Instant::now() < deadline {
+            let floor = store.snapshot().revision();
+            let snapshot = reader.load();
+            assert!(
+                snapshot.revision() >= floor,
+                "the reader served a stale snapshot"
+            );
+            if snapshot.revision() != last {
+                revisions += 1;
+                last = snapshot.revision();
+            }
+            let request = iam.with_grants(snapshot.grants_of("alice"));
+            for policy in [paths.compiled as &dyn Policy, &paths.runtime] {
+                let e = black_box(policy.evaluate_with_grants(black_box(&request)));
+                // The own tag is dev: an Allow comes through a grant, which it names.
+                assert!(!e.decision.is_allowed() || !e.grants.is_empty());
+                evaluations += 1;
+            }
+        }
+        let (allocs, frees) = since(before);
+        stop.store(true, SeqCst);
+        writer.join().expect("writer panicked");
+        (allocs, frees, evaluations, revisions)
+    });
+    eprintln!("{evaluations} evaluations through a reader, {revisions} revisions seen");
+    assert!(revisions >= 20, "the reader saw only {revisions} revisions");
+    assert_eq!((allocs, frees), (0, 0), "in {evaluations} evaluations");
+}

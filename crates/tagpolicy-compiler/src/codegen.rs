@@ -310,7 +310,7 @@ impl Gen<'_> {
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
             /// The slot table, made on first need.
             #[inline]
-            fn __slots<'s, 'r>(req: &#rt::Request<'r>, slots: &'s mut Option<__Slots<'r>>) -> &'s mut __Slots<'r> {
+            fn __slots<'s, 'r>(req: &'r #rt::Request<'r>, slots: &'s mut Option<__Slots<'r>>) -> &'s mut __Slots<'r> {
                 slots.get_or_insert_with(|| #rt::slots::Slots::resolve(&__KEYS, req))
             }
         }
@@ -350,11 +350,25 @@ impl Gen<'_> {
             });
         let fallback = self.bucket_body(&index.fallback, false);
         let exact_map = self.name_map(&exact);
+        let name_grants = self.name_grants();
         let service_map = self.name_map(&services);
         quote! {
             static __ACTIONS: #rt::compiled::NameMap = #exact_map;
             static __SERVICES: #rt::compiled::NameMap = #service_map;
-            pub(super) fn evaluate(req: &#rt::Request<'_>) -> #rt::Decision<'static> {
+            pub(super) fn evaluate<'r>(
+                req: &#rt::Request<'r>,
+                used: Option<&mut #rt::grants::UsedGrants<'r>>,
+            ) -> #rt::Decision<'static> {
+                let mut slots: Option<__Slots<'_>> = None;
+                let decision = __decide(req, &mut slots);
+                #name_grants
+                decision
+            }
+            #[inline(always)]
+            fn __decide<'r>(
+                req: &'r #rt::Request<'r>,
+                slots: &mut Option<__Slots<'r>>,
+            ) -> #rt::Decision<'static> {
                 let bucket = match __ACTIONS.get(req.action) {
                     Some(b) => b,
                     None => match req.action.split_once(':') {
@@ -362,7 +376,6 @@ impl Gen<'_> {
                         None => u32::MAX,
                     },
                 };
-                let mut slots: Option<__Slots<'_>> = None;
                 let mut allow: Option<#rt::StatementRef<'static>> = None;
                 match bucket {
                     #(#arms)*
@@ -372,6 +385,37 @@ impl Gen<'_> {
                     Some(s) => #rt::Decision::Allow(s),
                     None => #rt::Decision::ImplicitDeny,
                 }
+            }
+        }
+    }
+
+    /// After deciding: the grants the deciding statement relied on, from the slots it reads
+    /// principal tags through (nothing at all for a set that reads no principal tag).
+    fn name_grants(&self) -> TokenStream {
+        let rt = self.rt();
+        let read: Vec<Vec<u16>> = self
+            .ir
+            .statements
+            .iter()
+            .map(|st| self.ir.principal_tag_slots(st))
+            .collect();
+        if read.iter().all(Vec::is_empty) {
+            return quote!(let _ = used;);
+        }
+        let offsets = crate::eval::policy_offsets(self.ir)
+            .into_iter()
+            .map(|o| uint(u64::from(o)));
+        let rows = read.iter().map(|slots| {
+            let slots = slots.iter().map(|s| uint(u64::from(*s)));
+            quote!(&[#(#slots),*])
+        });
+        quote! {
+            if let Some(used) = used {
+                static __OFFSETS: &[u32] = &[#(#offsets),*];
+                static __GRANT_SLOTS: &[&[u16]] = &[#(#rows),*];
+                #rt::slots::name_deciding_grants(
+                    &__KEYS, req, &mut slots, &decision, __OFFSETS, __GRANT_SLOTS, used,
+                );
             }
         }
     }
@@ -389,9 +433,9 @@ impl Gen<'_> {
             let s = format_ident!("__s{}", id);
             let a = format_ident!("__a{}", id);
             let applies = if action_known || st.actions == Actions::Any {
-                quote!(#s(req, &mut slots))
+                quote!(#s(req, slots))
             } else {
-                quote!(#a(req.action) && #s(req, &mut slots))
+                quote!(#a(req.action) && #s(req, slots))
             };
             let r = self.statement_ref(st);
             Some(match st.effect {
@@ -490,7 +534,7 @@ impl Gen<'_> {
         quote! {
             #action_fn
             #inline
-            fn #s<'r>(req: &#rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
+            fn #s<'r>(req: &'r #rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
                 #principal
                 #resource_before
                 #resolve

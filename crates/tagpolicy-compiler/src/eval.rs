@@ -6,7 +6,9 @@
 
 use tagpolicy_runtime::arn;
 use tagpolicy_runtime::cond::{self, Qualifier};
+use tagpolicy_runtime::decision::Evaluation;
 use tagpolicy_runtime::glob::{self, Piece};
+use tagpolicy_runtime::grants::UsedGrants;
 use tagpolicy_runtime::request::Scalar;
 use tagpolicy_runtime::scalar;
 use tagpolicy_runtime::slots::{Builtin, KeyInfo, KeyTable, Slots};
@@ -28,6 +30,8 @@ pub struct RuntimePolicy {
     policy_offsets: Vec<u32>,
     /// For each statement (flat index), the principal tag keys it reads.
     principal_tags: Vec<Vec<String>>,
+    /// For each statement (flat index), the slots of those keys.
+    principal_tag_slots: Vec<Vec<u16>>,
 }
 
 impl RuntimePolicy {
@@ -45,11 +49,17 @@ impl RuntimePolicy {
                     .collect()
             })
             .collect();
+        let principal_tag_slots = ir
+            .statements
+            .iter()
+            .map(|st| ir.principal_tag_slots(st))
+            .collect();
         RuntimePolicy {
             ir,
             keys,
             policy_offsets,
             principal_tags,
+            principal_tag_slots,
         }
     }
 
@@ -72,10 +82,14 @@ impl RuntimePolicy {
     }
 }
 
-impl Policy for RuntimePolicy {
-    fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
+impl RuntimePolicy {
+    /// Decides, keeping the slot table in `slots` (made on first need) for the caller.
+    fn decide<'s, 'r>(
+        &'s self,
+        request: &'r Request<'r>,
+        slots: &mut Option<Slots<'r, SLOT_CAPACITY>>,
+    ) -> Decision<'s> {
         let (bucket, action_known) = self.ir.index.select(request.action);
-        let mut slots: Option<Slots<'_, SLOT_CAPACITY>> = None;
         let mut allow = None;
         for &id in bucket {
             let Some(st) = self.ir.statements.get(id as usize) else {
@@ -107,6 +121,29 @@ impl Policy for RuntimePolicy {
             }
         }
         allow.map_or(Decision::ImplicitDeny, Decision::Allow)
+    }
+}
+
+impl Policy for RuntimePolicy {
+    fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
+        self.decide(request, &mut None)
+    }
+
+    /// Decides and names the grants from the decision's own slot table (no second search).
+    fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
+        let mut slots = None;
+        let decision = self.decide(request, &mut slots);
+        let mut grants = UsedGrants::new();
+        tagpolicy_runtime::slots::name_deciding_grants(
+            &self.keys,
+            request,
+            &mut slots,
+            &decision,
+            &self.policy_offsets,
+            &self.principal_tag_slots,
+            &mut grants,
+        );
+        Evaluation { decision, grants }
     }
 
     fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {

@@ -124,12 +124,26 @@ impl PolicySet {
     /// The principal tag keys (lower-cased tag keys) a statement reads: the values a grant can
     /// replace for it.
     pub fn principal_tags_read(&self, statement: &Statement) -> Vec<&str> {
+        self.principal_tag_slots(statement)
+            .into_iter()
+            .filter_map(|slot| {
+                let (_, k) = self.keys.get(usize::from(slot))?.tag.as_ref()?;
+                Some(k.as_str())
+            })
+            .collect()
+    }
+
+    /// The slots of the principal tag keys a statement reads (sorted): where evaluation finds
+    /// the grants a decision relied on.
+    pub fn principal_tag_slots(&self, statement: &Statement) -> Vec<u16> {
         statement
             .slots()
             .into_iter()
-            .filter_map(|slot| match &self.keys.get(usize::from(slot))?.tag {
-                Some((TagFamily::Principal, k)) => Some(k.as_str()),
-                _ => None,
+            .filter(|slot| {
+                matches!(
+                    self.keys.get(usize::from(*slot)).map(|k| &k.tag),
+                    Some(Some((TagFamily::Principal, _)))
+                )
             })
             .collect()
     }

@@ -29,5 +29,7 @@ pub use audit::{
 };
 pub use grant::{Grant, GrantFileError, Scope};
 pub use policy::{GrantPolicy, Rejection};
-pub use store::{GrantStatus, GrantStore, IssueError, Revocation, RevokeError, Snapshot};
+pub use store::{
+    GrantReader, GrantStatus, GrantStore, IssueError, Revocation, RevokeError, Snapshot,
+};
 pub use table::PrincipalGrants;

@@ -62,11 +62,7 @@ impl PrincipalGrants {
             for (k, v) in &g.tags {
                 let key = packed.push_text(&k.to_ascii_lowercase());
                 let value = packed.push_text(v);
-                packed.tags.push(TagRow {
-                    key,
-                    value,
-                    grant: row,
-                });
+                packed.tags.push(TagRow::new(&packed.text, key, value, row));
             }
             for r in &g.roles {
                 let role = packed.push_text(r);

@@ -4,7 +4,8 @@
 //! are public but hidden, as `phf::Map`'s are) and one function per statement. Users only see
 //! [`CompiledPolicy`].
 
-use crate::decision::{flat_statement_index, Decision, Policy, StatementRef};
+use crate::decision::{flat_statement_index, Decision, Evaluation, Policy, StatementRef};
+use crate::grants::UsedGrants;
 use crate::request::{Request, TagFamily};
 use crate::slots::{Builtin, KeyInfo, KeyTable};
 
@@ -12,8 +13,9 @@ use crate::slots::{Builtin, KeyInfo, KeyTable};
 /// that decides requests with no parsing and no allocation.
 #[derive(Clone, Copy)]
 pub struct CompiledPolicy {
+    /// Decides; with `Some(used)`, also names there the grants the deciding statement relied on.
     #[doc(hidden)]
-    pub evaluate: for<'r> fn(&Request<'r>) -> Decision<'static>,
+    pub evaluate: for<'r> fn(&Request<'r>, Option<&mut UsedGrants<'r>>) -> Decision<'static>,
     #[doc(hidden)]
     pub sources: &'static [&'static str],
     #[doc(hidden)]
@@ -26,7 +28,7 @@ pub struct CompiledPolicy {
     pub principal_tags: &'static [&'static [&'static str]],
 }
 
-fn deny_all(_: &Request<'_>) -> Decision<'static> {
+fn deny_all<'r>(_: &Request<'r>, _: Option<&mut UsedGrants<'r>>) -> Decision<'static> {
     Decision::ImplicitDeny
 }
 
@@ -44,7 +46,7 @@ impl CompiledPolicy {
     /// Decides a request (the same as [`Policy::evaluate`], with a `'static` decision).
     #[inline]
     pub fn decide(&self, request: &Request<'_>) -> Decision<'static> {
-        (self.evaluate)(request)
+        (self.evaluate)(request, None)
     }
 
     /// The files (or labels) of the policies, by policy index.
@@ -61,7 +63,19 @@ impl CompiledPolicy {
 impl Policy for CompiledPolicy {
     #[inline]
     fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
-        (self.evaluate)(request)
+        (self.evaluate)(request, None)
+    }
+
+    /// Decides and names the grants from the decision's own slot table (no second search).
+    #[inline]
+    fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
+        let mut grants = UsedGrants::new();
+        let decision = if request.grants.is_empty() {
+            (self.evaluate)(request, None)
+        } else {
+            (self.evaluate)(request, Some(&mut grants))
+        };
+        Evaluation { decision, grants }
     }
 
     fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {

@@ -26,7 +26,7 @@
 //!     actions: Span::EMPTY,
 //!     resources: Span::EMPTY,
 //! }];
-//! let tags = [TagRow { key: Span::new(3, 7), value: Span::new(7, 10), grant: 0 }];
+//! let tags = [TagRow::new(text, Span::new(3, 7), Span::new(7, 10), 0)];
 //! let table = GrantTable { principal: "alice", text, grants: &grants, tags: &tags, ..GrantTable::EMPTY };
 //! let at = |ms| GrantContext {
 //!     principal: Some("alice"),
@@ -86,7 +86,8 @@ pub struct GrantRow {
     pub resources: Span,
 }
 
-/// A granted tag. A table's tag rows are sorted by key (lower-cased bytes).
+/// A granted tag. A table's tag rows are sorted by key (lower-cased bytes); build them with
+/// [`TagRow::new`], which also computes the key's [`prefix`](TagRow::prefix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TagRow {
     /// The tag key, lower-cased, in the table's text.
@@ -95,6 +96,82 @@ pub struct TagRow {
     pub value: Span,
     /// The grant (row index) that grants it.
     pub grant: u32,
+    /// The key's first 8 bytes as a big-endian number (zero-padded), [`key_prefix`] of the key:
+    /// lookups compare this number first and the bytes only when it is equal. Ordering rows by
+    /// key bytes orders them by prefix too.
+    pub prefix: u64,
+}
+
+impl TagRow {
+    /// A row for the key at `key` in `text` (lower-cased already) with its prefix computed.
+    /// A key span outside `text` gives the prefix of the part inside it.
+    // A const fn cannot call `slice::get`: both indices are checked just before use.
+    #[allow(clippy::indexing_slicing)]
+    pub const fn new(text: &str, key: Span, value: Span, grant: u32) -> TagRow {
+        let bytes = text.as_bytes();
+        let mut buf = [0u8; 8];
+        let mut i: usize = 0;
+        while i < 8 {
+            let at = (key.start as usize).saturating_add(i);
+            if at >= key.end as usize || at >= bytes.len() {
+                break;
+            }
+            buf[i] = bytes[at];
+            i = i.saturating_add(1);
+        }
+        TagRow {
+            key,
+            value,
+            grant,
+            prefix: u64::from_be_bytes(buf),
+        }
+    }
+}
+
+/// The first 8 bytes of `key` as a big-endian number, zero-padded: comparing two prefixes
+/// agrees with comparing the keys' bytes whenever the prefixes differ.
+#[inline]
+pub fn key_prefix(key: &[u8]) -> u64 {
+    // Word loads instead of a byte copy (which would be a `memcpy` call for a variable length).
+    if let Some(chunk) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*chunk);
+    }
+    let len = key.len();
+    match (key.first_chunk::<4>(), key.last_chunk::<4>()) {
+        (Some(first), Some(last)) => {
+            // 4 to 7 bytes: the first four and the last four (overlapping), each in place.
+            let first = u64::from(u32::from_be_bytes(*first)) << 32;
+            let last = u64::from(u32::from_be_bytes(*last));
+            let shift = 8u32.saturating_mul(8u32.saturating_sub(len as u32));
+            first | last.checked_shl(shift).unwrap_or(0)
+        }
+        _ => {
+            let mut v = 0u64;
+            for (i, b) in key.iter().enumerate() {
+                let shift = 56u32.saturating_sub(8u32.saturating_mul(i as u32));
+                v |= u64::from(*b) << shift;
+            }
+            v
+        }
+    }
+}
+
+/// [`key_prefix`] of `key` lower-cased (ASCII), eight bytes at a time.
+#[inline]
+fn folded_prefix(key: &[u8]) -> u64 {
+    let x = match key.first_chunk::<8>() {
+        Some(chunk) => u64::from_be_bytes(*chunk),
+        None => key_prefix(key),
+    };
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Per byte (no carries cross bytes: each 7-bit lane plus at most 0x3f stays below 0x100):
+    // high bit set iff the byte is >= 'A', resp. > 'Z'; bytes >= 0x80 are never upper case.
+    let low = x & LOW7;
+    let ge_a = low.wrapping_add(0x3f3f_3f3f_3f3f_3f3f); // 0x80 - b'A'
+    let gt_z = low.wrapping_add(0x2525_2525_2525_2525); // 0x7f - b'Z'
+    let upper = ge_a & !gt_z & !x & HIGH;
+    x | (upper >> 2)
 }
 
 /// A granted role. A table's role rows are sorted by role name (bytes).
@@ -191,12 +268,15 @@ impl<'a> GrantTable<'a> {
     /// Whether the table's grants can count for `ctx` at all (its principal is the table's).
     #[inline]
     pub fn applies(&self, ctx: &GrantContext<'_>) -> bool {
-        !self.grants.is_empty() && ctx.principal == Some(self.principal) && ctx.time.is_some()
+        !self.grants.is_empty()
+            && ctx.time.is_some()
+            && ctx.principal.is_some_and(|p| same_text(p, self.principal))
     }
 
     /// Whether grant `grant` counts for `ctx`: the right principal, active at its time, in scope.
     pub fn counts(&self, grant: u32, ctx: &GrantContext<'_>) -> bool {
-        ctx.principal == Some(self.principal) && self.counts_for_principal(grant, ctx)
+        ctx.principal.is_some_and(|p| same_text(p, self.principal))
+            && self.counts_for_principal(grant, ctx)
     }
 
     /// [`GrantTable::counts`] once the principal is known to be the table's.
@@ -230,34 +310,74 @@ impl<'a> GrantTable<'a> {
 
     /// The rows granting tag `key` (compared ASCII-case-insensitively), counting or not: their
     /// first index and the rows.
-    fn tag_rows(&self, key: &str) -> (usize, &'a [TagRow]) {
-        // Policies ask with lower-cased keys already: compare bytes then (memcmp), fold otherwise.
-        if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.tag_rows_by(|k| cmp_folded(k, key))
-        } else {
-            self.tag_rows_by(|k| k.cmp(key))
-        }
-    }
-
+    /// The rows of one key (compared ASCII-case-insensitively): where they start and the rows.
+    /// A binary search on the rows' prefixes, then a byte comparison of the rest of the key
+    /// (only for keys longer than 8 bytes).
     #[inline]
-    fn tag_rows_by(&self, cmp: impl Fn(&str) -> Ordering) -> (usize, &'a [TagRow]) {
+    fn tag_rows(&self, key: &str) -> (usize, &'a [TagRow]) {
+        let key = key.as_bytes();
+        let prefix = folded_prefix(key);
         let tags = self.tags;
-        let from = tags.partition_point(|r| cmp(self.text(r.key)) == Ordering::Less);
+        let mut from = tags.partition_point(|r| r.prefix < prefix);
+        // Rows sharing the prefix are few: keys that agree on their first 8 bytes.
+        while let Some(r) = tags.get(from) {
+            if r.prefix != prefix {
+                return (from, &[]);
+            }
+            match self.key_cmp(r, key) {
+                Ordering::Less => from = from.saturating_add(1),
+                Ordering::Equal => break,
+                Ordering::Greater => return (from, &[]),
+            }
+        }
         let rest = tags.get(from..).unwrap_or(&[]);
-        let len = rest.partition_point(|r| cmp(self.text(r.key)) == Ordering::Equal);
+        let len = rest
+            .iter()
+            .take_while(|r| r.prefix == prefix && self.key_cmp(r, key).is_eq())
+            .count();
         (from, rest.get(..len).unwrap_or(&[]))
     }
 
+    /// A row's key against `key` (any case), given that their prefixes are equal.
+    #[inline]
+    fn key_cmp(&self, row: &TagRow, key: &[u8]) -> Ordering {
+        let row_len = row.key.end.saturating_sub(row.key.start) as usize;
+        if row_len <= 8 && key.len() <= 8 {
+            // The first 8 bytes agree (the shorter key padded with zeros): the shorter key is a
+            // prefix of the longer.
+            return row_len.cmp(&key.len());
+        }
+        let k = self.text.as_bytes().get(row.key.range()).unwrap_or(&[]);
+        let a = k.get(8.min(k.len())..).unwrap_or(&[]);
+        let b = key.get(8.min(key.len())..).unwrap_or(&[]);
+        a.iter().copied().cmp(b.iter().map(u8::to_ascii_lowercase))
+    }
+
     /// The row index of the counting grant's tag `key`, if one counts.
+    #[inline]
     pub fn tag_row(&self, key: &str, ctx: &GrantContext<'_>) -> Option<u32> {
         if !self.applies(ctx) {
             return None;
         }
-        let (from, rows) = self.tag_rows(key);
-        let i = rows
-            .iter()
-            .position(|r| self.counts_for_principal(r.grant, ctx))?;
-        u32::try_from(from.checked_add(i)?).ok()
+        let key = key.as_bytes();
+        let prefix = folded_prefix(key);
+        let tags = self.tags;
+        let from = tags.partition_point(|r| r.prefix < prefix);
+        for (i, r) in tags.get(from..)?.iter().enumerate() {
+            if r.prefix != prefix {
+                return None;
+            }
+            match self.key_cmp(r, key) {
+                Ordering::Less => {}
+                Ordering::Greater => return None,
+                Ordering::Equal => {
+                    if self.counts_for_principal(r.grant, ctx) {
+                        return u32::try_from(from.checked_add(i)?).ok();
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// Tag row `row`: its value and grant.
@@ -319,10 +439,24 @@ impl<'a> GrantTable<'a> {
 }
 
 /// Compares a lower-cased key with a key in any case, as if both were lower-cased.
-fn cmp_folded(lower: &str, key: &str) -> Ordering {
-    lower
-        .bytes()
-        .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+/// Whether two strings are equal: principal names are short, so compared inline (8 bytes at a
+/// time) rather than through a `memcmp` call.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if core::ptr::eq(a, b) {
+        return true;
+    }
+    let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut ac).zip(&mut bc) {
+        if x != y {
+            return false;
+        }
+    }
+    key_prefix(ac.remainder()) == key_prefix(bc.remainder())
 }
 
 /// How many grants a decision names; more are counted, not named.
@@ -407,21 +541,9 @@ mod tests {
             },
         ];
         static TAGS: [TagRow; 3] = [
-            TagRow {
-                key: Span::new(20, 23),
-                value: Span::new(23, 27),
-                grant: 1,
-            },
-            TagRow {
-                key: Span::new(6, 10),
-                value: Span::new(10, 13),
-                grant: 0,
-            },
-            TagRow {
-                key: Span::new(13, 17),
-                value: Span::new(17, 20),
-                grant: 1,
-            },
+            TagRow::new(TEXT, Span::new(20, 23), Span::new(23, 27), 1),
+            TagRow::new(TEXT, Span::new(6, 10), Span::new(10, 13), 0),
+            TagRow::new(TEXT, Span::new(13, 17), Span::new(17, 20), 1),
         ];
         static ROLES: [RoleRow; 1] = [RoleRow {
             role: Span::new(27, 33),
@@ -444,6 +566,99 @@ mod tests {
             time: Some(Timestamp::from_millis(ms)),
             action,
             resource: "arn:aws:ec2:us-east-1:1:instance/i-1",
+        }
+    }
+
+    #[test]
+    fn folded_prefixes_agree_with_lower_casing_every_byte() {
+        for b in 0..=255u8 {
+            let key = [b, b'a', b, b'Z', b, 0, b, b'@', b];
+            let lower: std::vec::Vec<u8> = key.iter().map(u8::to_ascii_lowercase).collect();
+            assert_eq!(folded_prefix(&key), key_prefix(&lower), "byte {b:#x}");
+            for n in 0..=key.len() {
+                assert_eq!(
+                    folded_prefix(&key[..n]),
+                    key_prefix(&lower[..n]),
+                    "{b:#x} {n}"
+                );
+                let mut padded = [0u8; 8];
+                let m = n.min(8);
+                padded[..m].copy_from_slice(&key[..m]);
+                assert_eq!(
+                    key_prefix(&key[..n]),
+                    u64::from_be_bytes(padded),
+                    "{b:#x} {n}"
+                );
+            }
+        }
+    }
+
+    /// Keys that share their first 8 bytes, keys that are prefixes of others, a NUL byte: the
+    /// lookup finds exactly the rows of the asked key, in any case, and nothing else.
+    #[test]
+    fn keys_sharing_a_prefix_are_told_apart() {
+        use std::string::String;
+        use std::vec::Vec;
+        let keys = [
+            "a",
+            "ab",
+            "ab\0",
+            "abcdefgh",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghij",
+            "abcdefghz",
+            "b",
+        ];
+        let mut text = String::new();
+        let mut rows: Vec<TagRow> = Vec::new();
+        let grants = [GrantRow {
+            id: Span::EMPTY,
+            not_before: Timestamp::from_millis(0),
+            expires_at: Timestamp::from_millis(10),
+            actions: Span::EMPTY,
+            resources: Span::EMPTY,
+        }];
+        for k in keys {
+            let start = text.len() as u32;
+            text.push_str(k);
+            let key = Span::new(start, text.len() as u32);
+            rows.push(TagRow::new(&text, key, key, 0));
+        }
+        let table = GrantTable {
+            principal: "p",
+            text: &text,
+            grants: &grants,
+            tags: &rows,
+            ..GrantTable::EMPTY
+        };
+        let ctx = GrantContext {
+            principal: Some("p"),
+            time: Some(Timestamp::from_millis(5)),
+            action: "a:b",
+            resource: "*",
+        };
+        for (i, k) in keys.iter().enumerate() {
+            let (from, found) = table.tag_rows(k);
+            let expect = keys.iter().filter(|o| *o == k).count();
+            assert_eq!(found.len(), expect, "{k:?}");
+            assert_eq!(from, keys.iter().position(|o| o == k).unwrap(), "{k:?}");
+            let upper = k.to_ascii_uppercase();
+            assert_eq!(table.tag_rows(&upper).1.len(), expect, "{upper:?}");
+            assert_eq!(table.tag(k, &ctx).map(|(v, _)| v), Some(keys[i]));
+        }
+        for absent in [
+            "",
+            "aa",
+            "ab\0\0",
+            "abcdefg",
+            "abcdefghia",
+            "abcdefghy",
+            "c",
+            "\0",
+        ] {
+            assert!(table.tag_rows(absent).1.is_empty(), "{absent:?}");
+            assert_eq!(table.tag(absent, &ctx), None);
         }
     }
 

@@ -168,7 +168,7 @@ fn pack(kind: u32, index: usize) -> Option<u32> {
 /// [`Slots::get`].
 #[derive(Clone, Debug)]
 pub struct Slots<'a, const N: usize> {
-    request: Request<'a>,
+    request: &'a Request<'a>,
     refs: [Cell<u32>; N],
 }
 
@@ -179,16 +179,16 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// context entry with that key, then the tag sets, then the built-in values derived from the
     /// request's time and tags.
     #[inline]
-    pub fn resolve<K: KeyTable + ?Sized>(_keys: &K, request: &Request<'a>) -> Self {
+    pub fn resolve<K: KeyTable + ?Sized>(_keys: &K, request: &'a Request<'a>) -> Self {
         Slots {
-            request: *request,
+            request,
             refs: [const { Cell::new(UNRESOLVED) }; N],
         }
     }
 
     /// The request this table was built for.
-    pub fn request(&self) -> &Request<'a> {
-        &self.request
+    pub fn request(&self) -> &'a Request<'a> {
+        self.request
     }
 
     /// The value(s) of a slot's key.
@@ -210,10 +210,31 @@ impl<'a, const N: usize> Slots<'a, N> {
         }
     }
 
+    /// The grant (row index in the request's grant table) whose tag is the slot's value, if the
+    /// value comes from a grant; found as [`Slots::get`] finds the value.
+    #[inline]
+    pub fn granted<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> Option<u32> {
+        let r = match self.refs.get(usize::from(slot)) {
+            Some(cell) => {
+                let mut r = cell.get();
+                if r == UNRESOLVED {
+                    r = self.locate(keys, slot);
+                    cell.set(r);
+                }
+                r
+            }
+            None => self.locate(keys, slot),
+        };
+        if r >> KIND_SHIFT != GRANTED_TAG {
+            return None;
+        }
+        self.request.grants.tag_at(r & INDEX_MASK).map(|(_, g)| g)
+    }
+
     /// Searches the request for a slot's key: where its value is, packed, or [`MISSING`].
     fn locate<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> u32 {
         let info = keys.info(slot);
-        let req = &self.request;
+        let req = self.request;
         let found = |kind: u32, index: usize| pack(kind, index).unwrap_or(MISSING);
         if let Some((TagFamily::Principal, tag_key)) = info.tag {
             if !req.grants.is_empty() {
@@ -251,7 +272,7 @@ impl<'a, const N: usize> Slots<'a, N> {
 
     fn decode(&self, r: u32) -> Resolved<'a> {
         let index = (r & INDEX_MASK) as usize;
-        let req = &self.request;
+        let req = self.request;
         let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
             Some((_, v)) => Resolved::One(Scalar::Str(v)),
             None => Resolved::Missing,
@@ -272,6 +293,45 @@ impl<'a, const N: usize> Slots<'a, N> {
                 None => Resolved::Missing,
             },
             _ => Resolved::Missing,
+        }
+    }
+}
+
+/// Names, in `used`, the grants the deciding statement of `decision` relied on: for each slot
+/// that statement reads a principal tag through (`per_statement`, by flat statement index, see
+/// [`crate::decision::flat_statement_index`]), the grant whose tag is the slot's value. What
+/// generated code and the run-time evaluator call after deciding, with the decision's own slot
+/// table, so the tags are not searched for again.
+pub fn name_deciding_grants<'s, 'r: 's, K, S, const N: usize>(
+    keys: &K,
+    request: &'s Request<'r>,
+    slots: &mut Option<Slots<'s, N>>,
+    decision: &crate::decision::Decision<'_>,
+    policy_offsets: &[u32],
+    per_statement: &[S],
+    used: &mut crate::grants::UsedGrants<'r>,
+) where
+    K: KeyTable + ?Sized,
+    S: AsRef<[u16]>,
+{
+    if request.grants.is_empty() {
+        return;
+    }
+    let Some(read) = decision
+        .statement()
+        .and_then(|st| crate::decision::flat_statement_index(policy_offsets, st))
+        .and_then(|flat| per_statement.get(flat))
+    else {
+        return;
+    };
+    let read = read.as_ref();
+    if read.is_empty() {
+        return;
+    }
+    let slots = slots.get_or_insert_with(|| Slots::resolve(keys, request));
+    for &slot in read {
+        if let Some(g) = slots.granted(keys, slot) {
+            used.push(request.grants.id(g));
         }
     }
 }
