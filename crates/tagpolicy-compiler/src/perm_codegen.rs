@@ -20,7 +20,7 @@ use quote::{format_ident, quote};
 use tagpolicy_runtime::logic_ops::{self, ReduceField, RequestField, Who};
 
 use crate::logic::Op;
-use crate::perm_ir::{plain_op, Const, Expr, PermissionSetIr, STACK_ARGS};
+use crate::perm_ir::{plain_op, Const, Expr, PatternTest, PermissionSetIr, STACK_ARGS};
 
 /// Generates the block expression of type `CompiledPermissions` for a permission set.
 pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) -> TokenStream {
@@ -144,19 +144,16 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
     }
 }
 
-/// A match of the resource id against a constant `resource_pattern`, as cheap as the pattern
-/// allows: `==` without wildcards, [`tagpolicy_runtime::glob::matches_stars`] with `*` only (split
-/// at build time), the general [`tagpolicy_runtime::glob::matches`] with `?` — all the same glob.
+/// A match of the resource id against a constant `resource_pattern`, in the form
+/// [`PatternTest::of`] decides (the run-time evaluator runs the same [`PatternTest`]).
 fn resource_glob_test(pattern: &str) -> TokenStream {
-    if pattern.contains('?') {
-        quote!(__rt::glob::matches(#pattern, req.resource.id))
-    } else if !pattern.contains('*') {
-        quote!((req.resource.id == #pattern))
-    } else if pattern.chars().all(|c| c == '*') {
-        quote!(true)
-    } else {
-        let parts = pattern.split('*');
-        quote!(__rt::glob::matches_stars(&[#(#parts),*], req.resource.id))
+    match PatternTest::of(pattern) {
+        PatternTest::Any => quote!(true),
+        PatternTest::Exact(text) => quote!((req.resource.id == #text)),
+        PatternTest::Stars { parts, .. } => {
+            quote!(__rt::glob::matches_stars(&[#(#parts),*], req.resource.id))
+        }
+        PatternTest::Glob(pattern) => quote!(__rt::glob::matches(#pattern, req.resource.id)),
     }
 }
 
@@ -310,17 +307,22 @@ impl Gen {
                     .collect();
                 quote!({ let #a = scratch.alloc(#n)?; #(#fills)* __rt::jsonlogic::Val::Arr(#a) })
             }
-            Expr::Var { path, default } => {
+            Expr::Var {
+                path,
+                default,
+                request,
+            } => {
                 let default = match default {
                     Some(d) => self.expr(d, scope),
                     None => quote!(__rt::jsonlogic::Val::Null),
                 };
                 let found = match scope {
                     Scope::Request => {
-                        // Resolved now: the field the path names, and the segments below it.
-                        let mut segments = path.iter().map(String::as_str);
-                        let field = field_tokens(logic_ops::request_field(&mut segments));
-                        let rest: Vec<&str> = segments.collect();
+                        // Resolved when lowered: the field the path names, and the segments
+                        // below it.
+                        let field = field_tokens(request.field(path));
+                        let rest: Vec<&str> =
+                            request.rest(path).iter().map(String::as_str).collect();
                         let rest = walk_rest(&rest);
                         quote!(__rt::logic_ops::read_field(req, #field)? #rest)
                     }

@@ -11,13 +11,12 @@
 use tagpolicy_runtime::access::{
     AccessDecision, AccessRequest, GrantingRoles, PermissionRead, Permissions,
 };
-use tagpolicy_runtime::glob;
 use tagpolicy_runtime::jsonlogic::{self as jl, Val};
 use tagpolicy_runtime::logic_ops;
 use tagpolicy_runtime::scratch::{Scratch, CONDITION_BYTES, CONDITION_MEMBERS, CONDITION_VALS};
 
 use crate::logic::Op;
-use crate::perm_ir::{Const, Expr, PermissionSetIr, ScratchBudget, STACK_ARGS};
+use crate::perm_ir::{Const, Expr, PatternTest, PermissionSetIr, ScratchBudget, STACK_ARGS};
 
 /// A permission set loaded at run time, ready to decide.
 #[derive(Clone, Debug)]
@@ -27,6 +26,10 @@ pub struct RuntimePermissions {
     scratch: Vec<ScratchBudget>,
     /// Per permission: the subject tag groups its condition reads (`None`: any).
     tag_groups: Vec<Option<Vec<String>>>,
+    /// Per permission: the roles that list it, by index, in role order.
+    granting: Vec<Vec<usize>>,
+    /// Per permission: how its `resource_pattern` is tested (`None`: no pattern).
+    patterns: Vec<Option<PatternTest>>,
 }
 
 impl RuntimePermissions {
@@ -51,10 +54,25 @@ impl RuntimePermissions {
                     .map_or(Some(Vec::new()), Expr::subject_tag_groups)
             })
             .collect();
+        let granting = (0..ir.permissions.len())
+            .map(|i| {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                (0..ir.roles.len())
+                    .filter(|&r| ir.roles[r].permissions.contains(&i))
+                    .collect()
+            })
+            .collect();
+        let patterns = ir
+            .permissions
+            .iter()
+            .map(|p| p.resource_pattern.as_deref().map(PatternTest::of))
+            .collect();
         RuntimePermissions {
             ir,
             scratch,
             tag_groups,
+            granting,
+            patterns,
         }
     }
 
@@ -109,20 +127,15 @@ impl RuntimePermissions {
             if p.action != req.action || p.resource_type != req.resource.kind {
                 continue;
             }
-            if let Some(pattern) = &p.resource_pattern {
-                if !glob::matches(pattern, req.resource.id) {
-                    continue;
-                }
+            match self.patterns.get(i) {
+                Some(None) => {}
+                Some(Some(test)) if test.matches(req.resource.id) => {}
+                _ => continue,
             }
-            let grants = |r: &&crate::perm_ir::RoleIr| r.permissions.contains(&(i as u32));
             // Roles first (cheap), then the condition; the roles are named only for an allow.
-            if !self
-                .ir
-                .roles
-                .iter()
-                .filter(grants)
-                .any(|r| req.subject_has_role(&r.name))
-            {
+            let granting = self.granting.get(i).map_or(&[][..], Vec::as_slice);
+            let roles_of = || granting.iter().filter_map(|&r| self.ir.roles.get(r));
+            if !roles_of().any(|r| req.subject_has_role(&r.name)) {
                 continue;
             }
             if let Some(logic) = &p.logic {
@@ -131,7 +144,7 @@ impl RuntimePermissions {
                 }
             }
             let mut roles = GrantingRoles::EMPTY;
-            for r in self.ir.roles.iter().filter(grants) {
+            for r in roles_of() {
                 if req.subject_has_role(&r.name) {
                     roles.push(&r.name);
                 }
@@ -221,8 +234,21 @@ pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Optio
             }
             Some(Val::Arr(dst))
         }
-        Expr::Var { path, default } => {
-            match logic_ops::lookup(data, path.iter().map(String::as_str))? {
+        Expr::Var {
+            path,
+            default,
+            request,
+        } => {
+            let found = match data {
+                // The field resolved when lowered, then the segments below it.
+                Data::Request(req) => {
+                    logic_ops::read_field(req, request.field(path))?.and_then(|v| {
+                        logic_ops::walk(v, request.rest(path).iter().map(String::as_str))
+                    })
+                }
+                _ => logic_ops::lookup(data, path.iter().map(String::as_str))?,
+            };
+            match found {
                 Some(v) => Some(v),
                 None => match default {
                     Some(d) => eval(d, data, scratch),

@@ -61,6 +61,8 @@ pub enum Expr {
         path: Vec<String>,
         /// Value when the path is not found.
         default: Option<Box<Expr>>,
+        /// What the path reads at the top of a permission condition, resolved once.
+        request: RequestPath,
     },
     /// `var` whose path is computed.
     VarComputed {
@@ -268,7 +270,7 @@ impl Expr {
             Expr::Const(_) => true,
             Expr::Object(members) => all_groups(members.iter().map(|(_, e)| e), top, out),
             Expr::Array(items) => all_groups(items.iter(), top, out),
-            Expr::Var { path, default } => {
+            Expr::Var { path, default, .. } => {
                 if top {
                     note_group(path.iter().map(String::as_str), out);
                 }
@@ -377,6 +379,134 @@ pub fn plain_op(op: Op) -> Option<Plain> {
 /// paths).
 pub const STACK_ARGS: usize = 8;
 
+/// How a `resource_pattern` is tested against a resource id, decided once from the pattern: all
+/// forms are the same glob ([`tagpolicy_runtime::glob`]), only cheaper to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatternTest {
+    /// Only `*`s: every id matches.
+    Any,
+    /// No wildcard: the id equals the text.
+    Exact(String),
+    /// `*` but no `?`: the parts between the stars ([`tagpolicy_runtime::glob::matches_stars`]).
+    Stars {
+        /// The parts (one more than the stars).
+        parts: Vec<String>,
+        /// The whole pattern.
+        pattern: String,
+    },
+    /// With `?`: the general matcher ([`tagpolicy_runtime::glob::matches`]).
+    Glob(String),
+}
+
+impl PatternTest {
+    /// The test for a pattern.
+    pub fn of(pattern: &str) -> PatternTest {
+        if pattern.contains('?') {
+            PatternTest::Glob(pattern.to_string())
+        } else if !pattern.contains('*') {
+            PatternTest::Exact(pattern.to_string())
+        } else if pattern.chars().all(|c| c == '*') {
+            PatternTest::Any
+        } else {
+            PatternTest::Stars {
+                parts: pattern.split('*').map(str::to_string).collect(),
+                pattern: pattern.to_string(),
+            }
+        }
+    }
+
+    /// Whether `id` matches (the run-time evaluator's test; generated code inlines the same).
+    pub fn matches(&self, id: &str) -> bool {
+        match self {
+            PatternTest::Any => true,
+            PatternTest::Exact(text) => text == id,
+            PatternTest::Stars { parts, pattern } => {
+                // The parts as `&str`s on the stack (patterns with more stars take the general
+                // matcher, which is the same glob).
+                let mut buf = [""; 8];
+                if parts.len() > buf.len() {
+                    return tagpolicy_runtime::glob::matches(pattern, id);
+                }
+                for (slot, part) in buf.iter_mut().zip(parts) {
+                    *slot = part;
+                }
+                tagpolicy_runtime::glob::matches_stars(buf.get(..parts.len()).unwrap_or(&[]), id)
+            }
+            PatternTest::Glob(pattern) => tagpolicy_runtime::glob::matches(pattern, id),
+        }
+    }
+}
+
+/// Where a constant `var` path leads in a permission request's data (`{subject, resource,
+/// context}`), resolved when the path is lowered: the [`RequestField`] its first segments name
+/// ([`request_field`], the run-time lookup's own resolution) and the segments below it, which
+/// descend into the field's value. Both paths read a request through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestPath {
+    /// The field, with an empty key (the key is the last segment used).
+    shape: RequestField<'static>,
+    /// How many segments name the field.
+    used: usize,
+}
+
+impl RequestPath {
+    /// Resolves a path.
+    pub fn of(path: &[String]) -> RequestPath {
+        let mut segments = path.iter().map(String::as_str);
+        let field = request_field(&mut segments);
+        let used = path.len().saturating_sub(segments.count());
+        let shape = match field {
+            RequestField::Id(w) => RequestField::Id(w),
+            RequestField::Type(w) => RequestField::Type(w),
+            RequestField::Meta(w, _) => RequestField::Meta(w, ""),
+            RequestField::AllMeta(w) => RequestField::AllMeta(w),
+            RequestField::Tag(w, _) => RequestField::Tag(w, ""),
+            RequestField::Context(_) => RequestField::Context(""),
+            RequestField::AllContext => RequestField::AllContext,
+            RequestField::NotFound => RequestField::NotFound,
+            RequestField::Unbuilt => RequestField::Unbuilt,
+        };
+        RequestPath { shape, used }
+    }
+
+    /// The field `path` (the path this was resolved from) names.
+    pub fn field<'p>(&self, path: &'p [String]) -> RequestField<'p> {
+        let key = self
+            .used
+            .checked_sub(1)
+            .and_then(|i| path.get(i))
+            .map_or("", String::as_str);
+        match self.shape {
+            RequestField::Meta(w, _) => RequestField::Meta(w, key),
+            RequestField::Tag(w, _) => RequestField::Tag(w, key),
+            RequestField::Context(_) => RequestField::Context(key),
+            RequestField::Id(w) => RequestField::Id(w),
+            RequestField::Type(w) => RequestField::Type(w),
+            RequestField::AllMeta(w) => RequestField::AllMeta(w),
+            RequestField::AllContext => RequestField::AllContext,
+            RequestField::NotFound => RequestField::NotFound,
+            RequestField::Unbuilt => RequestField::Unbuilt,
+        }
+    }
+
+    /// The segments of `path` below the field.
+    pub fn rest<'p>(&self, path: &'p [String]) -> &'p [String] {
+        path.get(self.used..).unwrap_or(&[])
+    }
+}
+
+impl Expr {
+    /// `var` of a constant path.
+    pub fn var(path: Vec<String>, default: Option<Box<Expr>>) -> Expr {
+        let request = RequestPath::of(&path);
+        Expr::Var {
+            path,
+            default,
+            request,
+        }
+    }
+}
+
 /// Lowers a rule.
 pub fn lower_rule(rule: &Rule) -> Expr {
     match rule {
@@ -387,15 +517,9 @@ pub fn lower_rule(rule: &Rule) -> Expr {
         } => {
             let default = args.get(1).map(|d| Box::new(lower_rule(d)));
             match args.first() {
-                None => Expr::Var {
-                    path: Vec::new(),
-                    default,
-                },
+                None => Expr::var(Vec::new(), default),
                 Some(Rule::Literal(j)) => match path_text(j) {
-                    Some(p) => Expr::Var {
-                        path: split_path(&p),
-                        default,
-                    },
+                    Some(p) => Expr::var(split_path(&p), default),
                     None => Expr::VarComputed {
                         path: Box::new(lower_literal(j)),
                         default,
@@ -554,6 +678,45 @@ mod tests {
             (FULL.0, FULL.1, 0)
         );
         assert_eq!(budget(r#"{"var": {"var": "p"}}"#), (0, FULL.1, 0));
+    }
+
+    #[test]
+    fn pattern_tests_are_the_glob() {
+        let patterns = [
+            "",
+            "*",
+            "**",
+            "doc-*",
+            "*-1",
+            "a*b*c",
+            "doc-1",
+            "a?c",
+            "*a*a*a*a*a*a*a*a*a*",
+            "é*",
+        ];
+        let ids = [
+            "",
+            "doc-1",
+            "doc-",
+            "x-1",
+            "abc",
+            "aXbYc",
+            "acb",
+            "aaaaaaaaa",
+            "éa",
+            "a-1",
+        ];
+        for p in patterns {
+            for id in ids {
+                assert_eq!(
+                    PatternTest::of(p).matches(id),
+                    tagpolicy_runtime::glob::matches(p, id),
+                    "{p:?} against {id:?}"
+                );
+            }
+        }
+        assert_eq!(PatternTest::of("***"), PatternTest::Any);
+        assert!(matches!(PatternTest::of("a*b"), PatternTest::Stars { .. }));
     }
 
     fn groups(text: &str) -> Option<Vec<String>> {
