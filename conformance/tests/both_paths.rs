@@ -108,7 +108,29 @@ fn permission_cases_agree_on_both_paths() {
             let request = case.get("request").expect("request");
             let (runtime, generated) = c
                 .with_request(&source, request, |r| {
-                    (c.permissions.decide(r), compiled.decide(r))
+                    let (a, b) = (
+                        c.permissions.decide_with_grants(r),
+                        compiled.decide_with_grants(r),
+                    );
+                    // The grants an allow relied on are the same on both paths too, and the
+                    // decision is the plain one.
+                    if a.grants != b.grants {
+                        failures.push(format!(
+                            "{}: {}: grants used differ: run-time {:?}, compiled {:?}",
+                            source.name(),
+                            c.name,
+                            a.grants.ids(),
+                            b.grants.ids()
+                        ));
+                    }
+                    if a.decision != c.permissions.decide(r) || b.decision != compiled.decide(r) {
+                        failures.push(format!(
+                            "{}: {}: decide_with_grants decides differently",
+                            source.name(),
+                            c.name
+                        ));
+                    }
+                    (a.decision, b.decision)
                 })
                 .expect("request reads");
             if runtime != generated {

@@ -249,14 +249,37 @@ fn a_granted_role_counts_from_not_before_until_just_before_expires_at() {
                 AccessRequest::new(person(&[], &tags), "read", Entity::new("document", "r-1"))
                     .with_grants(snapshot.grants_of("u-jane"));
             request.time = Some(t);
-            match set.decide(&request) {
+            let evaluation = set.decide_with_grants(&request);
+            assert_eq!(evaluation.decision, set.decide(&request), "{path} path");
+            match evaluation.decision {
                 AccessDecision::Allow { permission, roles } => {
                     assert!(allow, "{path} path, at {edge}: allowed by {permission}");
                     assert_eq!(permission, "document:read", "{path} path, at {edge}");
                     assert_eq!(roles.names(), ["reader"], "{path} path, at {edge}");
+                    // The role came only from the grant: the grant is named.
+                    assert_eq!(
+                        evaluation.grants.ids(),
+                        ["g-read"],
+                        "{path} path, at {edge}"
+                    );
                 }
-                AccessDecision::Deny => assert!(!allow, "{path} path, at {edge}: denied"),
+                AccessDecision::Deny => {
+                    assert!(!allow, "{path} path, at {edge}: denied");
+                    assert!(evaluation.grants.is_empty(), "{path} path, at {edge}");
+                }
             }
+            // Holding the role on her own, she relies on no grant.
+            let own_roles = ["reader"];
+            let mut own = AccessRequest::new(
+                person(&own_roles, &tags),
+                "read",
+                Entity::new("document", "r-1"),
+            )
+            .with_grants(snapshot.grants_of("u-jane"));
+            own.time = Some(t);
+            let evaluation = set.decide_with_grants(&own);
+            assert!(evaluation.decision.is_allowed(), "{path} path, at {edge}");
+            assert!(evaluation.grants.is_empty(), "{path} path, at {edge}");
             checked += 1;
         }
         // Someone else holding u-jane's table, and u-jane without a time: no role.
@@ -314,6 +337,44 @@ fn a_granted_tag_value_joins_the_subjects_group_only_inside_the_window() {
             if let AccessDecision::Allow { permission, .. } = decision {
                 assert_eq!(permission, "report:read:dept");
             }
+            // The condition read the group the grant added finance to: the grant is named, and
+            // only while it counts.
+            let evaluation = set.decide_with_grants(&request);
+            assert_eq!(evaluation.decision, decision, "{path} path, at {edge}");
+            let expected: &[&str] = if allow { &["g-fin"] } else { &[] };
+            assert_eq!(evaluation.grants.ids(), expected, "{path} path, at {edge}");
         }
+        // A value the subject already has relies on no grant: finance is hers on her own.
+        let own: &[&str] = &["finance"];
+        let own_tags = [("departments", own)];
+        let mut request = AccessRequest::new(
+            person(&roles, &own_tags),
+            "read",
+            Entity::new("report", "r-2").with_meta(&meta),
+        )
+        .with_grants(snapshot.grants_of("u-jane"));
+        request.time = Some(ts("2026-11-22T11:00:00Z"));
+        let evaluation = set.decide_with_grants(&request);
+        assert!(evaluation.decision.is_allowed(), "{path} path");
+        assert!(
+            evaluation.grants.is_empty(),
+            "{path} path: {:?}",
+            evaluation.grants
+        );
+    }
+    // A revoked grant is never named.
+    store.revoke("g-fin", "u-lead", nb).expect("revoked");
+    let revoked = store.snapshot();
+    for (path, set) in paths.permission_sets() {
+        let mut request = AccessRequest::new(
+            person(&roles, &tags),
+            "read",
+            Entity::new("report", "r-2").with_meta(&meta),
+        )
+        .with_grants(revoked.grants_of("u-jane"));
+        request.time = Some(ts("2026-11-22T11:00:00Z"));
+        let evaluation = set.decide_with_grants(&request);
+        assert_eq!(evaluation.decision, AccessDecision::Deny, "{path} path");
+        assert!(evaluation.grants.is_empty(), "{path} path");
     }
 }

@@ -380,21 +380,29 @@ fn eval_permissions(
             }
             let who = r.subject.id;
             let what = format!("{} {} {}", r.action, r.resource.kind, r.resource.id);
-            match set.decide(r) {
+            let evaluation = set.decide_with_grants(r);
+            let grants = evaluation.grants.ids();
+            match evaluation.decision {
                 AccessDecision::Allow { permission, roles } if json => serde_json::json!({
                     "subject": who, "request": what, "decision": "Allow",
-                    "permission": permission, "roles": roles.names(),
+                    "permission": permission, "roles": roles.names(), "grants": grants,
                 })
                 .to_string(),
                 AccessDecision::Deny if json => serde_json::json!({
-                    "subject": who, "request": what, "decision": "Deny",
+                    "subject": who, "request": what, "decision": "Deny", "grants": grants,
                 })
                 .to_string(),
-                AccessDecision::Allow { permission, roles } => format!(
-                    "Allow {who}: {what}: permission `{permission}` granted by role{} {}",
-                    if roles.names().len() == 1 { "" } else { "s" },
-                    roles.names().join(", ")
-                ),
+                AccessDecision::Allow { permission, roles } => {
+                    let using = match grants {
+                        [] => String::new(),
+                        ids => format!(" using grant{} {}", plural(ids.len()), ids.join(", ")),
+                    };
+                    format!(
+                        "Allow {who}: {what}: permission `{permission}` granted by role{} {}{using}",
+                        if roles.names().len() == 1 { "" } else { "s" },
+                        roles.names().join(", ")
+                    )
+                }
                 AccessDecision::Deny => {
                     format!("Deny  {who}: {what}: no permission of the subject's roles allows it")
                 }

@@ -193,3 +193,98 @@ fn eval_json_lists_the_grants_used_and_bad_inputs_fail() {
     assert_eq!(code, 1);
     assert!(stderr.contains("team-ops.json:"), "{stderr}");
 }
+
+/// Writes a file under a fresh temporary directory for this test.
+fn temp_file(test: &str, name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("tagpolicy-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn eval_of_a_permission_set_names_the_grants_used() {
+    let set = temp_file(
+        "perm-grants",
+        "set.json",
+        r#"{ "roles": { "reader": ["document:read"], "auditor": ["report:read:dept"] },
+  "permissions": [
+    { "key": "document:read", "action": "read", "resource_type": "document" },
+    { "key": "report:read:dept", "action": "read", "resource_type": "report",
+      "logic": { "in": [ { "var": "resource.meta.department" }, { "var": "subject.tags.departments" } ] } } ] }"#,
+    );
+    // g-role gives u-jane the reader role, g-dept adds finance to her departments; both 10:00-12:00.
+    let grants = temp_file(
+        "perm-grants",
+        "grants.json",
+        r#"[
+  { "id": "g-role", "principal": "u-jane", "roles": ["reader"],
+    "not_before": "2026-11-22T10:00:00Z", "expires_at": "2026-11-22T12:00:00Z",
+    "reason": "review", "requested_by": "u-jane", "approved_by": ["u-lead"] },
+  { "id": "g-dept", "principal": "u-jane", "tags": { "departments": "finance" },
+    "not_before": "2026-11-22T10:00:00Z", "expires_at": "2026-11-22T12:00:00Z",
+    "reason": "audit", "requested_by": "u-jane", "approved_by": ["u-lead"] }
+]"#,
+    );
+    let requests = temp_file(
+        "perm-grants",
+        "requests.json",
+        r#"[
+  { "subject": { "id": "u-jane", "type": "user", "roles": ["auditor"], "tags": { "departments": ["research"] } },
+    "resource": { "id": "doc-1", "type": "document" }, "action": "read" },
+  { "subject": { "id": "u-jane", "type": "user", "roles": ["auditor"], "tags": { "departments": ["research"] } },
+    "resource": { "id": "r-1", "type": "report", "meta": { "department": "finance" } }, "action": "read" },
+  { "subject": { "id": "u-jane", "type": "user", "roles": ["auditor", "reader"], "tags": { "departments": ["research"] } },
+    "resource": { "id": "doc-2", "type": "document" }, "action": "read" }
+]"#,
+    );
+    let eval = |at: &str, json: bool| {
+        let mut args = vec![
+            "eval",
+            "--policy",
+            &set,
+            "--request",
+            &requests,
+            "--grants",
+            &grants,
+            "--at",
+            at,
+        ];
+        if json {
+            args.push("--json");
+        }
+        let (code, stdout, stderr) = tagpolicy(&args);
+        assert_eq!(code, 0, "{stderr}");
+        stdout
+    };
+    let inside = eval("2026-11-22T11:00:00Z", false);
+    let lines: Vec<&str> = inside.lines().collect();
+    assert_eq!(lines.len(), 3, "{inside}");
+    assert!(lines[0].starts_with("Allow u-jane"), "{inside}");
+    assert!(
+        lines[0].ends_with("granted by role reader using grant g-role"),
+        "{inside}"
+    );
+    assert!(
+        lines[1].ends_with("granted by role auditor using grant g-dept"),
+        "{inside}"
+    );
+    // She holds reader on her own there: no grant relied on.
+    assert!(lines[2].ends_with("granted by role reader"), "{inside}");
+
+    let json = eval("2026-11-22T11:00:00Z", true);
+    let first: serde_json::Value =
+        serde_json::from_str(json.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(first["grants"], serde_json::json!(["g-role"]));
+
+    // Expired: the first two are denied, the third still allowed by her own role; no grant named.
+    let after = eval("2026-11-22T12:00:00Z", false);
+    let lines: Vec<&str> = after.lines().collect();
+    assert!(lines[0].starts_with("Deny "), "{after}");
+    assert!(lines[1].starts_with("Deny "), "{after}");
+    assert!(
+        lines[2].starts_with("Allow") && !after.contains("using grant"),
+        "{after}"
+    );
+}

@@ -523,6 +523,8 @@ pub struct PermissionExplanation {
     pub permissions: Vec<PermissionCheck>,
     /// The subject's grants and their status at the evaluation time.
     pub grants: Vec<GrantExplanation>,
+    /// The grants the allow relied on (as `decide_with_grants` names them); empty for a deny.
+    pub grants_used: Vec<String>,
 }
 
 /// One permission, explained.
@@ -603,16 +605,28 @@ pub fn explain_permissions(
     });
     let allowed_by = permissions.iter().find(|p| p.allows).map(|p| p.key.clone());
     let grants = grant_statuses(store, request.subject.id, request.grants, &ctx);
+    let grants_used = allowed_by.as_ref().map_or_else(Vec::new, |key| {
+        use tagpolicy_runtime::access::Permissions;
+        let used = request.grants_used(|f| set.permission_reads(key, f));
+        used.ids().iter().map(|id| (*id).to_owned()).collect()
+    });
     PermissionExplanation {
         allowed_by,
         permissions,
         grants,
+        grants_used,
     }
 }
 
 impl fmt::Display for PermissionExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.allowed_by {
+            Some(k) if !self.grants_used.is_empty() => writeln!(
+                f,
+                "Allow: permission `{k}` using grant{} {}",
+                if self.grants_used.len() == 1 { "" } else { "s" },
+                self.grants_used.join(", ")
+            )?,
             Some(k) => writeln!(f, "Allow: permission `{k}`")?,
             None => writeln!(f, "Deny: no permission of the subject's roles allows it")?,
         }
@@ -654,6 +668,7 @@ impl PermissionExplanation {
                 "condition": p.condition, "allows": p.allows,
             })).collect::<Vec<_>>(),
             "grants": grants_json(&self.grants),
+            "grants_used": self.grants_used,
         })
     }
 }

@@ -1,30 +1,42 @@
 //! Code generation for permission sets and JSON Logic rules.
 //!
 //! A permission set becomes a `decide` function that tests each permission in order with
-//! straight-line code (action, resource type, resource pattern, the subject's granting roles) and
-//! one function per condition. A condition is its expression tree written out as Rust: constants
-//! inline, `var` as a path read ([`tagpolicy_runtime::logic_ops::lookup`]), operators as calls to
-//! [`tagpolicy_runtime::logic_ops::apply`], `if`/`and`/`or` and the iterators as Rust control flow
-//! in the evaluation order of the run-time evaluator — so both paths compute the same values,
-//! fail at the same points and use the same scratch budget.
+//! straight-line code (action, resource type, resource pattern, whether the subject holds a
+//! granting role, the condition; the granting roles are named only for an allow) and one function
+//! per condition. A condition is its expression tree written out as Rust: constants inline, `var`
+//! of a constant path as a direct read of the field it names (the path is split and resolved at
+//! build time by [`tagpolicy_runtime::logic_ops::request_field`], the read is
+//! [`tagpolicy_runtime::logic_ops::read_field`]; inside `reduce`, `current` and `accumulator` are
+//! local variables), operators as calls to [`tagpolicy_runtime::logic_ops::apply_pure`] with a
+//! constant operator (inlined down to the one operation) or, for those that build values,
+//! [`tagpolicy_runtime::logic_ops::apply`]; `if`/`and`/`or` and the iterators as Rust control flow
+//! in the evaluation order of the run-time evaluator — so both paths compute the same values, fail
+//! at the same points and use the same scratch budget, which is sized from the expression
+//! ([`Expr::scratch_budget`]).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use tagpolicy_runtime::logic_ops::{self, ReduceField, RequestField, Who};
+
 use crate::logic::Op;
-use crate::perm_ir::{Const, Expr, PermissionSetIr};
+use crate::perm_ir::{plain_op, Const, Expr, PatternTest, PermissionSetIr, STACK_ARGS};
 
 /// Generates the block expression of type `CompiledPermissions` for a permission set.
 pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) -> TokenStream {
     let mut g = Gen { next: 0 };
     let mut conditions = Vec::new();
     let mut tests = Vec::new();
+    let mut reads = Vec::new();
     for (i, p) in ir.permissions.iter().enumerate() {
         let action = &p.action;
         let kind = &p.resource_type;
         let key = &p.key;
         let pattern = match &p.resource_pattern {
-            Some(pat) => quote!(&& __rt::glob::matches(#pat, req.resource.id)),
+            Some(pat) => {
+                let test = resource_glob_test(pat);
+                quote!(&& #test)
+            }
             None => quote!(),
         };
         let granting: Vec<&str> = ir
@@ -33,6 +45,20 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
             .filter(|r| r.permissions.contains(&(i as u32)))
             .map(|r| r.name.as_str())
             .collect();
+        let groups = match p
+            .logic
+            .as_ref()
+            .map_or(Some(Vec::new()), Expr::subject_tag_groups)
+        {
+            Some(groups) => quote!(#(f(__rt::access::PermissionRead::TagGroup(#groups));)*),
+            None => quote!(f(__rt::access::PermissionRead::AnyTagGroup);),
+        };
+        reads.push(quote! {
+            #key => {
+                #(f(__rt::access::PermissionRead::Role(#granting));)*
+                #groups
+            }
+        });
         if granting.is_empty() {
             continue; // no role grants it: it can never allow
         }
@@ -41,25 +67,28 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
             Some(logic) => {
                 let c = format_ident!("__c{}", i);
                 let h = format_ident!("__holds{}", i);
-                let body = g.expr(logic, &quote!(__scope));
-                let setup = if logic.needs_scratch() {
+                let body = g.expr(logic, &Scope::Request);
+                let budget = logic.scratch_budget();
+                let setup = if budget.is_zero() {
+                    quote!(let mut scratch = __rt::scratch::Scratch::none();)
+                } else {
+                    let (v, b, m) = (budget.vals, budget.bytes, budget.members);
                     quote! {
-                        let mut vals = [__rt::jsonlogic::Val::Null; __rt::scratch::CONDITION_VALS];
-                        let mut bytes = [0u8; __rt::scratch::CONDITION_BYTES];
-                        let mut members = [("", __rt::jsonlogic::Val::Null); __rt::scratch::CONDITION_MEMBERS];
+                        let mut vals = [__rt::jsonlogic::Val::Null; #v];
+                        let mut bytes = [0u8; #b];
+                        let mut members = [("", __rt::jsonlogic::Val::Null); #m];
                         let mut scratch = __rt::scratch::Scratch::new(&mut vals, &mut bytes).with_members(&mut members);
                     }
-                } else {
-                    quote!(let mut scratch = __rt::scratch::Scratch::none();)
                 };
                 conditions.push(quote! {
+                    #[inline]
                     fn #c<'s>(
                         req: &'s __rt::access::AccessRequest<'s>,
                         scratch: &mut __rt::scratch::Scratch<'s>,
                     ) -> Option<__rt::jsonlogic::Val<'s>> {
-                        let __scope = __rt::logic_ops::Scope::Request(req);
                         Some(#body)
                     }
+                    #[inline]
                     fn #h(req: &__rt::access::AccessRequest<'_>) -> bool {
                         #setup
                         #c(req, &mut scratch).is_some_and(__rt::jsonlogic::truthy)
@@ -68,11 +97,17 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
                 quote!(#h(req))
             }
         };
+        // Roles first (each looked up once), then the condition; the roles are named only for
+        // an allow.
+        let held: Vec<proc_macro2::Ident> = (0..granting.len())
+            .map(|j| format_ident!("__held{}", j))
+            .collect();
         tests.push(quote! {
             if req.action == #action && req.resource.kind == #kind #pattern {
-                let mut roles = __rt::access::GrantingRoles::EMPTY;
-                #(if req.subject_has_role(#granting) { roles.push(#granting); })*
-                if (!roles.names().is_empty() || roles.more() > 0) && #holds {
+                #(let #held = req.subject_has_role(#granting);)*
+                if (#(#held)||*) && #holds {
+                    let mut roles = __rt::access::GrantingRoles::EMPTY;
+                    #(if #held { roles.push(#granting); })*
                     return __rt::access::AccessDecision::Allow { permission: #key, roles };
                 }
             }
@@ -93,12 +128,32 @@ pub fn generate_permissions(ir: &PermissionSetIr, runtime_path: &TokenStream) ->
                     #(#tests)*
                     __rt::access::AccessDecision::Deny
                 }
+                pub(super) fn reads(key: &str, f: &mut dyn FnMut(__rt::access::PermissionRead<'_>)) {
+                    match key {
+                        #(#reads)*
+                        _ => {}
+                    }
+                }
             }
             #runtime_path::access::CompiledPermissions {
                 decide: __permissions::decide,
+                reads: __permissions::reads,
                 source: #source,
             }
         }
+    }
+}
+
+/// A match of the resource id against a constant `resource_pattern`, in the form
+/// [`PatternTest::of`] decides (the run-time evaluator runs the same [`PatternTest`]).
+fn resource_glob_test(pattern: &str) -> TokenStream {
+    match PatternTest::of(pattern) {
+        PatternTest::Any => quote!(true),
+        PatternTest::Exact(text) => quote!((req.resource.id == #text)),
+        PatternTest::Stars { parts, .. } => {
+            quote!(__rt::glob::matches_stars(&[#(#parts),*], req.resource.id))
+        }
+        PatternTest::Glob(pattern) => quote!(__rt::glob::matches(#pattern, req.resource.id)),
     }
 }
 
@@ -110,7 +165,7 @@ pub fn generate_rule_fn(
     runtime_path: &TokenStream,
 ) -> TokenStream {
     let mut g = Gen { next: 0 };
-    let body = g.expr(expr, &quote!(__scope));
+    let body = g.expr(expr, &Scope::Value(quote!(data)));
     let allow = crate::codegen::allow_attr();
     quote! {
         #allow
@@ -118,8 +173,8 @@ pub fn generate_rule_fn(
             data: #runtime_path::jsonlogic::Val<'s>,
             scratch: &mut #runtime_path::scratch::Scratch<'s>,
         ) -> Option<#runtime_path::jsonlogic::Val<'s>> {
+            #[allow(unused_imports)]
             use #runtime_path as __rt;
-            let __scope = __rt::logic_ops::Scope::Value(data);
             Some(#body)
         }
     }
@@ -129,37 +184,81 @@ struct Gen {
     next: usize,
 }
 
-fn plain(op: Op) -> Option<TokenStream> {
-    let name = match op {
-        Op::Eq => "Eq",
-        Op::StrictEq => "StrictEq",
-        Op::Ne => "Ne",
-        Op::StrictNe => "StrictNe",
-        Op::Not => "Not",
-        Op::NotNot => "NotNot",
-        Op::Lt => "Lt",
-        Op::Le => "Le",
-        Op::Gt => "Gt",
-        Op::Ge => "Ge",
-        Op::Max => "Max",
-        Op::Min => "Min",
-        Op::Add => "Add",
-        Op::Sub => "Sub",
-        Op::Mul => "Mul",
-        Op::Div => "Div",
-        Op::Mod => "Mod",
-        Op::In => "In",
-        Op::Cat => "Cat",
-        Op::Substr => "Substr",
-        Op::Merge => "Merge",
-        _ => return None,
-    };
-    let ident = format_ident!("{}", name);
-    Some(quote!(__rt::logic_ops::Plain::#ident))
+/// What a `var` reads where the code is generated, known at build time.
+#[derive(Clone)]
+enum Scope {
+    /// The permission request (`req`).
+    Request,
+    /// A value (the rule's data, or the element inside `map`/`filter`/`all`/`none`/`some`).
+    Value(TokenStream),
+    /// Inside `reduce`: the variables holding the element and the accumulator.
+    Reduce {
+        current: proc_macro2::Ident,
+        accumulator: proc_macro2::Ident,
+    },
 }
 
-/// How many arguments the run-time evaluator keeps on the stack (more go to scratch space).
-const STACK_ARGS: usize = 8;
+impl Scope {
+    /// The scope as a run-time `Scope` value (for paths only known at run time).
+    fn value(&self) -> TokenStream {
+        match self {
+            Scope::Request => quote!(__rt::logic_ops::Scope::Request(req)),
+            Scope::Value(v) => quote!(__rt::logic_ops::Scope::Value(#v)),
+            Scope::Reduce {
+                current,
+                accumulator,
+            } => {
+                quote!(__rt::logic_ops::Scope::Reduce { current: #current, accumulator: #accumulator })
+            }
+        }
+    }
+}
+
+fn who_tokens(w: Who) -> TokenStream {
+    match w {
+        Who::Subject => quote!(__rt::logic_ops::Who::Subject),
+        Who::Resource => quote!(__rt::logic_ops::Who::Resource),
+    }
+}
+
+fn field_tokens(f: RequestField<'_>) -> TokenStream {
+    let field = quote!(__rt::logic_ops::RequestField);
+    match f {
+        RequestField::Id(w) => {
+            let w = who_tokens(w);
+            quote!(#field::Id(#w))
+        }
+        RequestField::Type(w) => {
+            let w = who_tokens(w);
+            quote!(#field::Type(#w))
+        }
+        RequestField::Meta(w, k) => {
+            let w = who_tokens(w);
+            quote!(#field::Meta(#w, #k))
+        }
+        RequestField::AllMeta(w) => {
+            let w = who_tokens(w);
+            quote!(#field::AllMeta(#w))
+        }
+        RequestField::Tag(w, g) => {
+            let w = who_tokens(w);
+            quote!(#field::Tag(#w, #g))
+        }
+        RequestField::Context(k) => quote!(#field::Context(#k)),
+        RequestField::AllContext => quote!(#field::AllContext),
+        RequestField::NotFound => quote!(#field::NotFound),
+        RequestField::Unbuilt => quote!(#field::Unbuilt),
+    }
+}
+
+/// `.and_then(walk(…, rest))` after an `Option<Val>` expression (nothing for no segments).
+fn walk_rest(rest: &[&str]) -> TokenStream {
+    if rest.is_empty() {
+        quote!()
+    } else {
+        quote!(.and_then(|v| __rt::logic_ops::walk(v, [#(#rest),*])))
+    }
+}
 
 impl Gen {
     fn fresh(&mut self, what: &str) -> proc_macro2::Ident {
@@ -168,7 +267,7 @@ impl Gen {
     }
 
     /// An expression of type `Val<'s>` (failing with `?`/`return None` as the evaluator fails).
-    fn expr(&mut self, e: &Expr, scope: &TokenStream) -> TokenStream {
+    fn expr(&mut self, e: &Expr, scope: &Scope) -> TokenStream {
         match e {
             Expr::Const(c) => match c {
                 Const::Null => quote!(__rt::jsonlogic::Val::Null),
@@ -208,13 +307,48 @@ impl Gen {
                     .collect();
                 quote!({ let #a = scratch.alloc(#n)?; #(#fills)* __rt::jsonlogic::Val::Arr(#a) })
             }
-            Expr::Var { path, default } => {
+            Expr::Var {
+                path,
+                default,
+                request,
+            } => {
                 let default = match default {
                     Some(d) => self.expr(d, scope),
                     None => quote!(__rt::jsonlogic::Val::Null),
                 };
+                let found = match scope {
+                    Scope::Request => {
+                        // Resolved when lowered: the field the path names, and the segments
+                        // below it.
+                        let field = field_tokens(request.field(path));
+                        let rest: Vec<&str> =
+                            request.rest(path).iter().map(String::as_str).collect();
+                        let rest = walk_rest(&rest);
+                        quote!(__rt::logic_ops::read_field(req, #field)? #rest)
+                    }
+                    Scope::Value(v) => {
+                        if path.is_empty() {
+                            return quote!(#v);
+                        }
+                        quote!(__rt::logic_ops::walk(#v, [#(#path),*]))
+                    }
+                    Scope::Reduce {
+                        current,
+                        accumulator,
+                    } => {
+                        let rest: Vec<&str> = path.iter().skip(1).map(String::as_str).collect();
+                        let rest = walk_rest(&rest);
+                        match ReduceField::of(path.first().map(String::as_str)) {
+                            Some(ReduceField::Current) => quote!(Some(#current) #rest),
+                            Some(ReduceField::Accumulator) => quote!(Some(#accumulator) #rest),
+                            Some(ReduceField::NotFound) => return default,
+                            // The pair as one object is not built: evaluation fails.
+                            None => quote!(__rt::logic_ops::ReduceField::of(None).map(|_| None)?),
+                        }
+                    }
+                };
                 quote! {
-                    match __rt::logic_ops::lookup(#scope, [#(#path),*])? {
+                    match #found {
                         Some(v) => v,
                         None => #default,
                     }
@@ -227,9 +361,10 @@ impl Gen {
                     Some(d) => self.expr(d, scope),
                     None => quote!(__rt::jsonlogic::Val::Null),
                 };
+                let sc = scope.value();
                 quote! {{
                     let #t = __rt::logic_ops::path_text(#p, scratch)?;
-                    match __rt::logic_ops::lookup(#scope, __rt::logic_ops::segments(#t))? {
+                    match __rt::logic_ops::lookup(#sc, __rt::logic_ops::segments(#t))? {
                         Some(v) => v,
                         None => #default,
                     }
@@ -239,18 +374,26 @@ impl Gen {
         }
     }
 
-    fn arg(&mut self, args: &[Expr], i: usize, scope: &TokenStream) -> TokenStream {
+    fn arg(&mut self, args: &[Expr], i: usize, scope: &Scope) -> TokenStream {
         match args.get(i) {
             Some(a) => self.expr(a, scope),
             None => quote!(__rt::jsonlogic::Val::Null),
         }
     }
 
-    fn apply(&mut self, op: Op, args: &[Expr], scope: &TokenStream) -> TokenStream {
-        if let Some(p) = plain(op) {
+    fn apply(&mut self, op: Op, args: &[Expr], scope: &Scope) -> TokenStream {
+        if let Some(p) = plain_op(op) {
             let values: Vec<TokenStream> = args.iter().map(|a| self.expr(a, scope)).collect();
+            let pure = !logic_ops::uses_scratch(p);
+            let p = format_ident!("{}", format!("{p:?}"));
+            let p = quote!(__rt::logic_ops::Plain::#p);
             if args.len() <= STACK_ARGS {
-                return quote!(__rt::logic_ops::apply(#p, &[#(#values),*], scratch)?);
+                // A constant operator over an array literal: inlined down to the one operation.
+                return if pure {
+                    quote!(__rt::logic_ops::apply_pure(#p, &[#(#values),*])?)
+                } else {
+                    quote!(__rt::logic_ops::apply(#p, &[#(#values),*], scratch)?)
+                };
             }
             let v = self.fresh("v");
             let n = args.len();
@@ -317,7 +460,7 @@ impl Gen {
         }
     }
 
-    fn missing(&mut self, op: Op, args: &[Expr], scope: &TokenStream) -> TokenStream {
+    fn missing(&mut self, op: Op, args: &[Expr], scope: &Scope) -> TokenStream {
         let keys = if op == Op::MissingSome {
             let need = self.arg(args, 0, scope);
             let keys = self.arg(args, 1, scope);
@@ -342,23 +485,24 @@ impl Gen {
                 }
             })
         };
+        let sc = scope.value();
         quote!({
             let (need, keys) = #keys;
             let lookup = |key: &str, _: &mut __rt::scratch::Scratch<'_>| {
-                __rt::logic_ops::lookup(#scope, __rt::logic_ops::segments(key))
+                __rt::logic_ops::lookup(#sc, __rt::logic_ops::segments(key))
                     .map(|v| v.unwrap_or(__rt::jsonlogic::Val::Null))
             };
             __rt::logic_ops::missing(keys, need, lookup, scratch)?
         })
     }
 
-    fn iterate(&mut self, op: Op, args: &[Expr], scope: &TokenStream) -> TokenStream {
+    fn iterate(&mut self, op: Op, args: &[Expr], scope: &Scope) -> TokenStream {
         let arr = self.fresh("arr");
         let array = self.arg(args, 0, scope);
         let elem_scope = self.fresh("s");
-        let elem = quote!(#elem_scope);
+        let elem = Scope::Value(quote!(#elem_scope));
         let i = self.fresh("i");
-        let body_in = |g: &mut Gen, s: &TokenStream| match args.get(1) {
+        let body_in = |g: &mut Gen, s: &Scope| match args.get(1) {
             Some(b) => g.expr(b, s),
             None => quote!(__rt::jsonlogic::Val::Null),
         };
@@ -373,7 +517,7 @@ impl Gen {
                         Some(n) => {
                             let dst = scratch.alloc(n)?;
                             for #i in 0..n {
-                                let #elem_scope = __rt::logic_ops::Scope::Value(#arr.index(#i)?);
+                                let #elem_scope = #arr.index(#i)?;
                                 dst[#i] = #body;
                             }
                             __rt::jsonlogic::Val::Arr(dst)
@@ -392,7 +536,7 @@ impl Gen {
                             let mut k = 0usize;
                             for #i in 0..n {
                                 let e = #arr.index(#i)?;
-                                let #elem_scope = __rt::logic_ops::Scope::Value(e);
+                                let #elem_scope = e;
                                 if __rt::jsonlogic::truthy(#body) { dst[k] = e; k += 1; }
                             }
                             __rt::jsonlogic::Val::Arr(dst.get(..k)?)
@@ -403,16 +547,19 @@ impl Gen {
             Op::Reduce => {
                 let initial = self.arg(args, 2, scope);
                 let acc = self.fresh("acc");
-                let body = body_in(self, &elem);
+                let body = body_in(
+                    self,
+                    &Scope::Reduce {
+                        current: elem_scope.clone(),
+                        accumulator: acc.clone(),
+                    },
+                );
                 quote!({
                     let #arr = #array;
                     let mut #acc = #initial;
                     if let Some(n) = #elements {
                         for #i in 0..n {
-                            let #elem_scope = __rt::logic_ops::Scope::Reduce {
-                                current: #arr.index(#i)?,
-                                accumulator: #acc,
-                            };
+                            let #elem_scope = #arr.index(#i)?;
                             #acc = #body;
                         }
                     }
@@ -433,7 +580,7 @@ impl Gen {
                     };
                     if n == 0 { break #label __rt::jsonlogic::Val::Bool(false); }
                     for #i in 0..n {
-                        let #elem_scope = __rt::logic_ops::Scope::Value(#arr.index(#i)?);
+                        let #elem_scope = #arr.index(#i)?;
                         if !__rt::jsonlogic::truthy(#body) { break #label __rt::jsonlogic::Val::Bool(false); }
                     }
                     __rt::jsonlogic::Val::Bool(true)
@@ -450,7 +597,7 @@ impl Gen {
                         Some(n) => {
                             let mut any = false;
                             for #i in 0..n {
-                                let #elem_scope = __rt::logic_ops::Scope::Value(#arr.index(#i)?);
+                                let #elem_scope = #arr.index(#i)?;
                                 if __rt::jsonlogic::truthy(#body) { any = true; break; }
                             }
                             __rt::jsonlogic::Val::Bool(any == #is_some)

@@ -8,20 +8,28 @@
 //! condition that fails at run time (scratch space exhausted, a whole entity requested as one
 //! object) is false.
 
-use tagpolicy_runtime::access::{AccessDecision, AccessRequest, GrantingRoles, Permissions};
-use tagpolicy_runtime::glob;
+use tagpolicy_runtime::access::{
+    AccessDecision, AccessRequest, GrantingRoles, PermissionRead, Permissions,
+};
 use tagpolicy_runtime::jsonlogic::{self as jl, Val};
-use tagpolicy_runtime::logic_ops::{self, Plain};
+use tagpolicy_runtime::logic_ops;
 use tagpolicy_runtime::scratch::{Scratch, CONDITION_BYTES, CONDITION_MEMBERS, CONDITION_VALS};
 
 use crate::logic::Op;
-use crate::perm_ir::{Const, Expr, PermissionSetIr};
+use crate::perm_ir::{Const, Expr, PatternTest, PermissionSetIr, ScratchBudget, STACK_ARGS};
 
 /// A permission set loaded at run time, ready to decide.
 #[derive(Clone, Debug)]
 pub struct RuntimePermissions {
     ir: PermissionSetIr,
-    scratch: Vec<bool>,
+    /// Per permission: the scratch space its condition gets.
+    scratch: Vec<ScratchBudget>,
+    /// Per permission: the subject tag groups its condition reads (`None`: any).
+    tag_groups: Vec<Option<Vec<String>>>,
+    /// Per permission: the roles that list it, by index, in role order.
+    granting: Vec<Vec<usize>>,
+    /// Per permission: how its `resource_pattern` is tested (`None`: no pattern).
+    patterns: Vec<Option<PatternTest>>,
 }
 
 impl RuntimePermissions {
@@ -30,9 +38,50 @@ impl RuntimePermissions {
         let scratch = ir
             .permissions
             .iter()
-            .map(|p| p.logic.as_ref().is_some_and(Expr::needs_scratch))
+            .map(|p| {
+                p.logic
+                    .as_ref()
+                    .map(Expr::scratch_budget)
+                    .unwrap_or_default()
+            })
             .collect();
-        RuntimePermissions { ir, scratch }
+        let tag_groups = ir
+            .permissions
+            .iter()
+            .map(|p| {
+                p.logic
+                    .as_ref()
+                    .map_or(Some(Vec::new()), Expr::subject_tag_groups)
+            })
+            .collect();
+        let granting = (0..ir.permissions.len())
+            .map(|i| {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                (0..ir.roles.len())
+                    .filter(|&r| ir.roles[r].permissions.contains(&i))
+                    .collect()
+            })
+            .collect();
+        let patterns = ir
+            .permissions
+            .iter()
+            .map(|p| p.resource_pattern.as_deref().map(PatternTest::of))
+            .collect();
+        RuntimePermissions {
+            ir,
+            scratch,
+            tag_groups,
+            granting,
+            patterns,
+        }
+    }
+
+    fn budget(&self, i: usize) -> ScratchBudget {
+        self.scratch.get(i).copied().unwrap_or(ScratchBudget {
+            vals: CONDITION_VALS,
+            bytes: CONDITION_BYTES,
+            members: CONDITION_MEMBERS,
+        })
     }
 
     /// The IR.
@@ -45,9 +94,7 @@ impl RuntimePermissions {
     pub fn condition_of(&self, i: usize, req: &AccessRequest<'_>) -> bool {
         match self.ir.permissions.get(i).and_then(|p| p.logic.as_ref()) {
             None => true,
-            Some(logic) => {
-                condition_holds(logic, req, self.scratch.get(i).copied().unwrap_or(true))
-            }
+            Some(logic) => condition_holds(logic, req, self.budget(i)),
         }
     }
 }
@@ -55,6 +102,21 @@ impl RuntimePermissions {
 impl Permissions for RuntimePermissions {
     fn decide<'s>(&'s self, req: &AccessRequest<'_>) -> AccessDecision<'s> {
         req.with_granted_tags(|req| self.decide_merged(req))
+    }
+
+    fn permission_reads(&self, key: &str, f: &mut dyn FnMut(PermissionRead<'_>)) {
+        let Some(i) = self.ir.permissions.iter().position(|p| p.key == key) else {
+            return;
+        };
+        for r in &self.ir.roles {
+            if r.permissions.contains(&(i as u32)) {
+                f(PermissionRead::Role(&r.name));
+            }
+        }
+        match self.tag_groups.get(i) {
+            Some(Some(groups)) => groups.iter().for_each(|g| f(PermissionRead::TagGroup(g))),
+            _ => f(PermissionRead::AnyTagGroup),
+        }
     }
 }
 
@@ -65,24 +127,26 @@ impl RuntimePermissions {
             if p.action != req.action || p.resource_type != req.resource.kind {
                 continue;
             }
-            if let Some(pattern) = &p.resource_pattern {
-                if !glob::matches(pattern, req.resource.id) {
+            match self.patterns.get(i) {
+                Some(None) => {}
+                Some(Some(test)) if test.matches(req.resource.id) => {}
+                _ => continue,
+            }
+            // Roles first (cheap), then the condition; the roles are named only for an allow.
+            let granting = self.granting.get(i).map_or(&[][..], Vec::as_slice);
+            let roles_of = || granting.iter().filter_map(|&r| self.ir.roles.get(r));
+            if !roles_of().any(|r| req.subject_has_role(&r.name)) {
+                continue;
+            }
+            if let Some(logic) = &p.logic {
+                if !condition_holds(logic, req, self.budget(i)) {
                     continue;
                 }
             }
             let mut roles = GrantingRoles::EMPTY;
-            for r in &self.ir.roles {
-                if r.permissions.contains(&(i as u32)) && req.subject_has_role(&r.name) {
+            for r in roles_of() {
+                if req.subject_has_role(&r.name) {
                     roles.push(&r.name);
-                }
-            }
-            if roles.names().is_empty() && roles.more() == 0 {
-                continue;
-            }
-            if let Some(logic) = &p.logic {
-                let needs = self.scratch.get(i).copied().unwrap_or(true);
-                if !condition_holds(logic, req, needs) {
-                    continue;
                 }
             }
             return AccessDecision::Allow {
@@ -94,17 +158,50 @@ impl RuntimePermissions {
     }
 }
 
-/// Whether a condition is truthy for a request (false if it fails).
-pub fn condition_holds(logic: &Expr, req: &AccessRequest<'_>, needs_scratch: bool) -> bool {
-    if needs_scratch {
-        let mut vals = [Val::Null; CONDITION_VALS];
-        let mut bytes = [0u8; CONDITION_BYTES];
-        let mut members = [("", Val::Null); CONDITION_MEMBERS];
-        let mut scratch = Scratch::new(&mut vals, &mut bytes).with_members(&mut members);
-        eval(logic, Data::Request(req), &mut scratch).is_some_and(jl::truthy)
-    } else {
-        eval(logic, Data::Request(req), &mut Scratch::none()).is_some_and(jl::truthy)
+/// Whether a condition is truthy for a request (false if it fails), with `budget` scratch space
+/// (the condition's [`Expr::scratch_budget`]; less makes it fail earlier).
+pub fn condition_holds(logic: &Expr, req: &AccessRequest<'_>, budget: ScratchBudget) -> bool {
+    if budget.is_zero() {
+        return eval(logic, Data::Request(req), &mut Scratch::none()).is_some_and(jl::truthy);
     }
+    if budget.vals <= SMALL_VALS && budget.bytes <= SMALL_BYTES && budget.members <= SMALL_MEMBERS {
+        let mut vals = [Val::Null; SMALL_VALS];
+        let mut bytes = [0u8; SMALL_BYTES];
+        let mut members = [("", Val::Null); SMALL_MEMBERS];
+        return with_budget(logic, req, budget, &mut vals, &mut bytes, &mut members);
+    }
+    let mut vals = [Val::Null; CONDITION_VALS];
+    let mut bytes = [0u8; CONDITION_BYTES];
+    let mut members = [("", Val::Null); CONDITION_MEMBERS];
+    with_budget(logic, req, budget, &mut vals, &mut bytes, &mut members)
+}
+
+/// Scratch space on the stack for conditions that need little (most that need any).
+const SMALL_VALS: usize = 16;
+/// See [`SMALL_VALS`].
+const SMALL_BYTES: usize = 256;
+/// See [`SMALL_VALS`].
+const SMALL_MEMBERS: usize = 4;
+
+fn with_budget<'s>(
+    logic: &'s Expr,
+    req: &'s AccessRequest<'s>,
+    budget: ScratchBudget,
+    vals: &'s mut [Val<'s>],
+    bytes: &'s mut [u8],
+    members: &'s mut [(&'s str, Val<'s>)],
+) -> bool {
+    let vals = cut(vals, budget.vals);
+    let bytes = cut(bytes, budget.bytes);
+    let members = cut(members, budget.members);
+    let mut scratch = Scratch::new(vals, bytes).with_members(members);
+    eval(logic, Data::Request(req), &mut scratch).is_some_and(jl::truthy)
+}
+
+/// The first `n` elements (all when there are fewer).
+fn cut<T>(buf: &mut [T], n: usize) -> &mut [T] {
+    let len = buf.len().min(n);
+    buf.get_mut(..len).unwrap_or_default()
 }
 
 /// What `var` reads (the runtime's scope: request, value, or reduce's pair).
@@ -137,8 +234,21 @@ pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Optio
             }
             Some(Val::Arr(dst))
         }
-        Expr::Var { path, default } => {
-            match logic_ops::lookup(data, path.iter().map(String::as_str))? {
+        Expr::Var {
+            path,
+            default,
+            request,
+        } => {
+            let found = match data {
+                // The field resolved when lowered, then the segments below it.
+                Data::Request(req) => {
+                    logic_ops::read_field(req, request.field(path))?.and_then(|v| {
+                        logic_ops::walk(v, request.rest(path).iter().map(String::as_str))
+                    })
+                }
+                _ => logic_ops::lookup(data, path.iter().map(String::as_str))?,
+            };
+            match found {
                 Some(v) => Some(v),
                 None => match default {
                     Some(d) => eval(d, data, scratch),
@@ -161,34 +271,6 @@ pub fn eval<'s>(e: &'s Expr, data: Data<'s>, scratch: &mut Scratch<'s>) -> Optio
     }
 }
 
-/// The operator applied to evaluated arguments, for all but the lazy ones.
-fn plain(op: Op) -> Option<Plain> {
-    Some(match op {
-        Op::Eq => Plain::Eq,
-        Op::StrictEq => Plain::StrictEq,
-        Op::Ne => Plain::Ne,
-        Op::StrictNe => Plain::StrictNe,
-        Op::Not => Plain::Not,
-        Op::NotNot => Plain::NotNot,
-        Op::Lt => Plain::Lt,
-        Op::Le => Plain::Le,
-        Op::Gt => Plain::Gt,
-        Op::Ge => Plain::Ge,
-        Op::Max => Plain::Max,
-        Op::Min => Plain::Min,
-        Op::Add => Plain::Add,
-        Op::Sub => Plain::Sub,
-        Op::Mul => Plain::Mul,
-        Op::Div => Plain::Div,
-        Op::Mod => Plain::Mod,
-        Op::In => Plain::In,
-        Op::Cat => Plain::Cat,
-        Op::Substr => Plain::Substr,
-        Op::Merge => Plain::Merge,
-        _ => return None,
-    })
-}
-
 /// The number of elements of a value, if it is an array.
 fn elements(v: Val<'_>) -> Option<usize> {
     v.is_array().then(|| v.len().unwrap_or(0))
@@ -207,9 +289,6 @@ fn arg<'s>(
     }
 }
 
-/// How many arguments are evaluated on the stack; more go to scratch space.
-const STACK_ARGS: usize = 8;
-
 fn apply<'s>(
     op: Op,
     args: &'s [Expr],
@@ -217,7 +296,7 @@ fn apply<'s>(
     scratch: &mut Scratch<'s>,
 ) -> Option<Val<'s>> {
     let a = |i: usize, scratch: &mut Scratch<'s>| arg(args, i, data, scratch);
-    if let Some(p) = plain(op) {
+    if let Some(p) = crate::perm_ir::plain_op(op) {
         // Every other operator evaluates all its arguments first, then applies.
         let mut stack = [Val::Null; STACK_ARGS];
         let values: &mut [Val<'s>] = match stack.get_mut(..args.len()) {

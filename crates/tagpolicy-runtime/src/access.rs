@@ -1,7 +1,7 @@
 //! The permission form (SPEC §3): requests about a subject acting on a resource, decided by roles
 //! that grant permissions with JSON Logic conditions.
 
-use crate::grants::{GrantContext, GrantTable};
+use crate::grants::{GrantContext, GrantTable, UsedGrants};
 use crate::jsonlogic::Val;
 use crate::time::Timestamp;
 
@@ -54,11 +54,13 @@ impl<'a> Entity<'a> {
     }
 
     /// An attribute, by exact name (the first entry wins).
+    #[inline]
     pub fn meta(&self, key: &str) -> Option<Val<'a>> {
         self.meta.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
 
     /// A tag group, by exact name (the first entry wins).
+    #[inline]
     pub fn tag(&self, group: &str) -> Option<&'a [&'a str]> {
         self.tags.iter().find(|(k, _)| *k == group).map(|(_, v)| *v)
     }
@@ -124,10 +126,15 @@ impl<'a> AccessRequest<'a> {
     }
 
     /// Whether the subject holds `role`, itself or by a grant that counts for this request.
-    #[inline]
+    #[inline(always)]
     pub fn subject_has_role(&self, role: &str) -> bool {
-        self.subject.roles.contains(&role)
-            || (!self.grants.is_empty() && self.grants.role(role, &self.grant_context()).is_some())
+        self.subject.roles.contains(&role) || (!self.grants.is_empty() && self.granted_role(role))
+    }
+
+    /// Whether a grant that counts for this request gives the subject `role`.
+    #[inline(never)]
+    fn granted_role(&self, role: &str) -> bool {
+        self.grants.role(role, &self.grant_context()).is_some()
     }
 
     /// Calls `f` with this request where the tag values of counting grants are added to the
@@ -137,7 +144,16 @@ impl<'a> AccessRequest<'a> {
     /// The merged groups live on the stack: when the subject's groups and the granted keys exceed
     /// [`MAX_MERGED_GROUPS`], or its values and the granted ones [`MAX_MERGED_VALUES`], no granted
     /// tag value is added (grants only add access, so leaving them out is the safe side).
+    #[inline]
     pub fn with_granted_tags<R>(&self, f: impl FnOnce(&AccessRequest<'_>) -> R) -> R {
+        if self.grants.tags.is_empty() {
+            return f(self);
+        }
+        self.merge_granted_tags(f)
+    }
+
+    /// [`AccessRequest::with_granted_tags`] when some grant has tags.
+    fn merge_granted_tags<R>(&self, f: impl FnOnce(&AccessRequest<'_>) -> R) -> R {
         let ctx = self.grant_context();
         let table = self.grants;
         if table.tags.is_empty() || !table.applies(&ctx) {
@@ -238,7 +254,110 @@ impl<'a> AccessRequest<'a> {
         f(&merged)
     }
 
+    /// Whether [`AccessRequest::with_granted_tags`] adds granted tag values to this request's
+    /// subject (some grant with a tag counts, and the merged groups fit the stack buffers).
+    fn merges_granted_tags(&self, ctx: &GrantContext<'a>) -> bool {
+        let table = self.grants;
+        if table.tags.is_empty() || !table.applies(ctx) {
+            return false;
+        }
+        let granted = table
+            .tags
+            .iter()
+            .filter(|r| table.counts(r.grant, ctx))
+            .count();
+        let base_values = self
+            .subject
+            .tags
+            .iter()
+            .fold(0usize, |n, (_, v)| n.saturating_add(v.len()));
+        granted > 0
+            && self.subject.tags.len().saturating_add(granted) <= MAX_MERGED_GROUPS
+            && base_values.saturating_add(granted) <= MAX_MERGED_VALUES
+    }
+
+    /// Calls `f` with each grant (row index) whose tag value [`AccessRequest::with_granted_tags`]
+    /// adds to the subject's tag group `group` as conditions read it (`subject.tags.GROUP`, the
+    /// first group of that exact name), or to any group for `None`. A value the group already has
+    /// (on its own, or from a grant listed earlier) is not added, so its grant is not named.
+    pub fn granted_tag_grants(&self, group: Option<&str>, mut f: impl FnMut(u32)) {
+        let ctx = self.grant_context();
+        if !self.merges_granted_tags(&ctx) {
+            return;
+        }
+        let table = self.grants;
+        // The rows added to a merged group: its base values, and the counting rows whose key
+        // `matches`, in table order, each added unless its value is there already.
+        let added = |base: &[&str], matches: &dyn Fn(&str) -> bool, f: &mut dyn FnMut(u32)| {
+            let rows = || {
+                table.tags.iter().filter_map(|r| {
+                    let (key, value) = table_row_text(&table, r)?;
+                    (table.counts(r.grant, &ctx) && matches(key)).then_some((value, r.grant))
+                })
+            };
+            for (i, (value, grant)) in rows().enumerate() {
+                if !base.contains(&value) && !rows().take(i).any(|(v, _)| v == value) {
+                    f(grant);
+                }
+            }
+        };
+        let own = |key: &str| {
+            self.subject
+                .tags
+                .iter()
+                .any(|(g, _)| g.eq_ignore_ascii_case(key))
+        };
+        match group {
+            Some(name) => match self.subject.tags.iter().find(|(g, _)| *g == name) {
+                // The subject's own group, with the values granted under its name.
+                Some((g, base)) => added(base, &|k| k.eq_ignore_ascii_case(g), &mut f),
+                // A group the grants add, named as granted.
+                None => added(&[], &|k| k == name && !own(k), &mut f),
+            },
+            None => {
+                for (g, base) in self.subject.tags {
+                    added(base, &|k| k.eq_ignore_ascii_case(g), &mut f);
+                }
+                added(&[], &|k| !own(k), &mut f);
+            }
+        }
+    }
+
+    /// The grants an allow by a permission relied on, given what the permission reads (see
+    /// [`PermissionRead`]): the grants behind granting roles the subject does not hold on its
+    /// own, and those whose tag values were added to a subject tag group the condition reads.
+    /// A grant that does not count for this request (expired, not yet active, revoked, out of
+    /// scope, another principal's) is never named.
+    pub fn grants_used(
+        &self,
+        reads: impl FnOnce(&mut dyn FnMut(PermissionRead<'_>)),
+    ) -> UsedGrants<'a> {
+        let mut used = UsedGrants::new();
+        let table = self.grants;
+        let ctx = self.grant_context();
+        if !table.applies(&ctx) {
+            return used;
+        }
+        reads(&mut |read| match read {
+            PermissionRead::Role(role) => {
+                if !self.subject.roles.contains(&role) {
+                    if let Some(g) = table.role(role, &ctx) {
+                        used.push(table.id(g));
+                    }
+                }
+            }
+            PermissionRead::TagGroup(group) => {
+                self.granted_tag_grants(Some(group), |g| used.push(table.id(g)));
+            }
+            PermissionRead::AnyTagGroup => {
+                self.granted_tag_grants(None, |g| used.push(table.id(g)));
+            }
+        });
+        used
+    }
+
     /// A context value, by exact name.
+    #[inline]
     pub fn context(&self, key: &str) -> Option<Val<'a>> {
         self.context
             .iter()
@@ -328,11 +447,56 @@ impl AccessDecision<'_> {
     }
 }
 
+/// What an allow by a permission relies on, as far as grants can supply it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PermissionRead<'p> {
+    /// A role that lists the permission.
+    Role(&'p str),
+    /// A subject tag group the permission's condition reads (`subject.tags.GROUP`).
+    TagGroup(&'p str),
+    /// The condition may read any subject tag group (a computed path).
+    AnyTagGroup,
+}
+
+/// A permission decision with the grants it relied on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AccessEvaluation<'p, 'r> {
+    /// The decision.
+    pub decision: AccessDecision<'p>,
+    /// For an allow, the grants behind granting roles the subject does not hold on its own and
+    /// those whose tag values joined a subject tag group the condition reads (see
+    /// [`AccessRequest::grants_used`]). Empty for a deny.
+    pub grants: UsedGrants<'r>,
+}
+
 /// A permission set that decides permission requests: compiled or loaded at run time.
 pub trait Permissions {
     /// Decides a request.
     fn decide<'s>(&'s self, request: &AccessRequest<'_>) -> AccessDecision<'s>;
+
+    /// Calls `f` with what permission `key` relies on: the roles that list it (in the set's role
+    /// order), then the subject tag groups its condition reads; nothing for an unknown key.
+    fn permission_reads(&self, key: &str, f: &mut dyn FnMut(PermissionRead<'_>));
+
+    /// Decides a request and names the grants the allow relied on (see [`AccessEvaluation`]).
+    /// No allocation.
+    fn decide_with_grants<'s, 'r>(
+        &'s self,
+        request: &AccessRequest<'r>,
+    ) -> AccessEvaluation<'s, 'r> {
+        let decision = self.decide(request);
+        let grants = match decision {
+            AccessDecision::Allow { permission, .. } => {
+                request.grants_used(|f| self.permission_reads(permission, f))
+            }
+            AccessDecision::Deny => UsedGrants::new(),
+        };
+        AccessEvaluation { decision, grants }
+    }
 }
+
+/// What a compiled set calls for [`Permissions::permission_reads`].
+pub type ReadsFn = fn(&str, &mut dyn FnMut(PermissionRead<'_>));
 
 /// A permission set compiled to Rust at build time: a `static` that decides permission requests
 /// with no parsing and no allocation.
@@ -341,6 +505,8 @@ pub struct CompiledPermissions {
     #[doc(hidden)]
     pub decide: for<'r> fn(&AccessRequest<'r>) -> AccessDecision<'static>,
     #[doc(hidden)]
+    pub reads: ReadsFn,
+    #[doc(hidden)]
     pub source: &'static str,
 }
 
@@ -348,10 +514,13 @@ fn deny_all(_: &AccessRequest<'_>) -> AccessDecision<'static> {
     AccessDecision::Deny
 }
 
+fn reads_nothing(_: &str, _: &mut dyn FnMut(PermissionRead<'_>)) {}
+
 impl CompiledPermissions {
     /// A set that allows nothing: what `policy!` expands to next to its compile error.
     pub const DENY_ALL: CompiledPermissions = CompiledPermissions {
         decide: deny_all,
+        reads: reads_nothing,
         source: "",
     };
 
@@ -372,6 +541,10 @@ impl Permissions for CompiledPermissions {
     fn decide<'s>(&'s self, request: &AccessRequest<'_>) -> AccessDecision<'s> {
         (self.decide)(request)
     }
+
+    fn permission_reads(&self, key: &str, f: &mut dyn FnMut(PermissionRead<'_>)) {
+        (self.reads)(key, f)
+    }
 }
 
 impl core::fmt::Debug for CompiledPermissions {
@@ -379,5 +552,137 @@ impl core::fmt::Debug for CompiledPermissions {
         f.debug_struct("CompiledPermissions")
             .field("source", &self.source)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grants::{GrantRow, RoleRow, Span, TagRow};
+    use crate::time::Timestamp;
+
+    /// u-1: g-a and g-b both add finance to `departments`, g-c adds team=ops and the auditor role;
+    /// all from t=1000 ms to t=2000 ms.
+    const TEXT: &str = "g-ag-bg-cdepartmentsfinanceteamopsauditor";
+
+    fn table() -> GrantTable<'static> {
+        const fn row(id: Span) -> GrantRow {
+            GrantRow {
+                id,
+                not_before: Timestamp::from_millis(1_000),
+                expires_at: Timestamp::from_millis(2_000),
+                actions: Span::EMPTY,
+                resources: Span::EMPTY,
+            }
+        }
+        static GRANTS: [GrantRow; 3] = [
+            row(Span::new(0, 3)),
+            row(Span::new(3, 6)),
+            row(Span::new(6, 9)),
+        ];
+        static TAGS: [TagRow; 3] = [
+            TagRow {
+                key: Span::new(9, 20),
+                value: Span::new(20, 27),
+                grant: 0,
+            },
+            TagRow {
+                key: Span::new(9, 20),
+                value: Span::new(20, 27),
+                grant: 1,
+            },
+            TagRow {
+                key: Span::new(27, 31),
+                value: Span::new(31, 34),
+                grant: 2,
+            },
+        ];
+        static ROLES: [RoleRow; 1] = [RoleRow {
+            role: Span::new(34, 41),
+            grant: 2,
+        }];
+        GrantTable {
+            principal: "u-1",
+            text: TEXT,
+            grants: &GRANTS,
+            tags: &TAGS,
+            roles: &ROLES,
+            patterns: &[],
+        }
+    }
+
+    fn grants_of(req: &AccessRequest<'_>, group: Option<&str>) -> std::vec::Vec<u32> {
+        let mut out = std::vec::Vec::new();
+        req.granted_tag_grants(group, |g| out.push(g));
+        out
+    }
+
+    #[test]
+    fn the_grants_behind_added_tag_values_and_granted_roles() {
+        let research: &[&str] = &["research"];
+        let tags = [("Departments", research)];
+        let subject = Entity::new("user", "u-1").with_tags(&tags);
+        let req = AccessRequest::new(subject, "read", Entity::new("doc", "d-1"))
+            .with_grants(table())
+            .with_time(Timestamp::from_millis(1_500));
+        // What the merge adds: finance to the subject's own group (g-a first, g-b's value is
+        // there already), and a new group `team`.
+        req.with_granted_tags(|m| {
+            assert_eq!(
+                m.subject.tag("Departments"),
+                Some(&["research", "finance"][..])
+            );
+            assert_eq!(m.subject.tag("departments"), None);
+            assert_eq!(m.subject.tag("team"), Some(&["ops"][..]));
+        });
+        assert_eq!(grants_of(&req, Some("Departments")), [0]);
+        assert_eq!(grants_of(&req, Some("departments")), [] as [u32; 0]);
+        assert_eq!(grants_of(&req, Some("team")), [2]);
+        assert_eq!(grants_of(&req, None), [0, 2]);
+
+        let used = req.grants_used(|f| {
+            f(PermissionRead::Role("auditor"));
+            f(PermissionRead::TagGroup("team"));
+            f(PermissionRead::TagGroup("Departments"));
+        });
+        assert_eq!(used.ids(), ["g-c", "g-a"]);
+        // A role held on its own relies on no grant; a group not read names none.
+        let roles = ["auditor"];
+        let own = AccessRequest {
+            subject: subject.with_roles(&roles),
+            ..req
+        };
+        let used = own.grants_used(|f| f(PermissionRead::Role("auditor")));
+        assert!(used.is_empty());
+        // Outside the window, or for someone else, nothing counts.
+        let late = req.with_time(Timestamp::from_millis(2_000));
+        assert!(late
+            .grants_used(|f| f(PermissionRead::AnyTagGroup))
+            .is_empty());
+        assert!(late
+            .grants_used(|f| f(PermissionRead::Role("auditor")))
+            .is_empty());
+        let other = AccessRequest {
+            subject: Entity::new("user", "u-2").with_tags(&tags),
+            ..req
+        };
+        assert!(other
+            .grants_used(|f| f(PermissionRead::AnyTagGroup))
+            .is_empty());
+    }
+
+    #[test]
+    fn a_subject_too_large_to_merge_relies_on_no_tag_grant() {
+        let many = [""; MAX_MERGED_VALUES];
+        let tags = [("departments", &many[..])];
+        let req = AccessRequest::new(
+            Entity::new("user", "u-1").with_tags(&tags),
+            "read",
+            Entity::new("doc", "d-1"),
+        )
+        .with_grants(table())
+        .with_time(Timestamp::from_millis(1_500));
+        req.with_granted_tags(|m| assert_eq!(m.subject.tags.len(), 1));
+        assert_eq!(grants_of(&req, None), [] as [u32; 0]);
     }
 }

@@ -138,6 +138,7 @@ fn array_index(key: &str) -> Option<usize> {
 ///
 /// Falsy: `[]`, `0`, `-0`, `NaN`, `""`, `null`, `false`. Truthy: everything else, including `{}`,
 /// `"0"`, `"false"` and non-empty arrays.
+#[inline]
 pub fn truthy(v: Val<'_>) -> bool {
     match v {
         Val::Null => false,
@@ -586,7 +587,17 @@ pub fn strict_eq(a: Val<'_>, b: Val<'_>) -> bool {
 /// they are compared by UTF-16 code units, not bytes or code points (`"\u{10000}" < "\u{FFFF}"`)
 /// and never undefined (`[2] < "10"` is false: `"2"` against `"10"`); otherwise both go through
 /// ToNumber and a NaN gives `None`.
+#[inline]
 pub fn less_than(a: Val<'_>, b: Val<'_>) -> Option<bool> {
+    if let (Val::Num(x), Val::Num(y)) = (a, b) {
+        // Two numbers: ToPrimitive and ToNumber change nothing.
+        return (!x.is_nan() && !y.is_nan()).then_some(x < y);
+    }
+    less_than_converted(a, b)
+}
+
+/// [`less_than`] of operands that are not both numbers.
+fn less_than_converted(a: Val<'_>, b: Val<'_>) -> Option<bool> {
     if is_string_like(a) && is_string_like(b) {
         return Some(cmp_to_string(a, b) == Ordering::Less);
     }
@@ -604,21 +615,25 @@ fn is_string_like(v: Val<'_>) -> bool {
 }
 
 /// JavaScript `a < b`: [`less_than`], undefined counting as false.
+#[inline]
 pub fn lt(a: Val<'_>, b: Val<'_>) -> bool {
     less_than(a, b) == Some(true)
 }
 
 /// JavaScript `a <= b`: `!(b < a)`, except that undefined (NaN) gives false.
+#[inline]
 pub fn le(a: Val<'_>, b: Val<'_>) -> bool {
     less_than(b, a) == Some(false)
 }
 
 /// JavaScript `a > b`: `b < a`, undefined counting as false.
+#[inline]
 pub fn gt(a: Val<'_>, b: Val<'_>) -> bool {
     less_than(b, a) == Some(true)
 }
 
 /// JavaScript `a >= b`: `!(a < b)`, except that undefined (NaN) gives false.
+#[inline]
 pub fn ge(a: Val<'_>, b: Val<'_>) -> bool {
     less_than(a, b) == Some(false)
 }
@@ -632,6 +647,7 @@ pub fn ge(a: Val<'_>, b: Val<'_>) -> bool {
 ///   in `[1]`, NaN is never found).
 /// - Anything else: false. (In JavaScript an object with its own `indexOf` member would make the
 ///   call throw; here it is simply false.)
+#[inline]
 pub fn contains(haystack: Val<'_>, needle: Val<'_>) -> bool {
     match haystack {
         Val::Str(h) => !h.is_empty() && str_contains_to_string(h, needle),

@@ -39,7 +39,8 @@ pub mod slots;
 pub mod time;
 
 pub use access::{
-    AccessDecision, AccessRequest, CompiledPermissions, Entity, GrantingRoles, Permissions,
+    AccessDecision, AccessEvaluation, AccessRequest, CompiledPermissions, Entity, GrantingRoles,
+    PermissionRead, Permissions,
 };
 pub use compiled::CompiledPolicy;
 pub use decision::{Decision, Effect, Evaluation, Policy, StatementRef};

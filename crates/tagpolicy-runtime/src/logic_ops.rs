@@ -6,7 +6,7 @@
 //! function returns `None` when evaluation fails (scratch space exhausted, a value that cannot be
 //! built here); a condition that fails is false.
 
-use crate::access::{AccessRequest, Entity};
+use crate::access::AccessRequest;
 use crate::jsonlogic::{self as jl, Val};
 use crate::scratch::Scratch;
 
@@ -57,13 +57,35 @@ pub enum Plain {
     Merge,
 }
 
+#[inline(always)]
 fn at<'s>(args: &[Val<'s>], i: usize) -> Val<'s> {
     // A missing argument is `undefined` in the reference; null is the closest value.
     args.get(i).copied().unwrap_or(Val::Null)
 }
 
+/// Whether an operator may write to scratch space (`cat`, `substr`, `merge`); every other
+/// operator is [`apply_pure`].
+pub const fn uses_scratch(op: Plain) -> bool {
+    matches!(op, Plain::Cat | Plain::Substr | Plain::Merge)
+}
+
 /// Applies an operator to its evaluated arguments.
 pub fn apply<'s>(op: Plain, args: &[Val<'s>], scratch: &mut Scratch<'s>) -> Option<Val<'s>> {
+    if uses_scratch(op) {
+        apply_scratch(op, args, scratch)
+    } else {
+        apply_pure(op, args)
+    }
+}
+
+/// Applies an operator that never writes to scratch space (see [`uses_scratch`]; `None` for the
+/// others, and for `*` without arguments).
+///
+/// Generated code calls it with a constant operator and its arguments as an array literal: it is
+/// inlined and folds to the one JavaScript operation (`in` of a string in a tag group is a slice
+/// search), so both paths run the same code for every operator.
+#[inline(always)]
+pub fn apply_pure<'s>(op: Plain, args: &[Val<'s>]) -> Option<Val<'s>> {
     let a = |i| at(args, i);
     Some(match op {
         Plain::Not => Val::Bool(!jl::truthy(a(0))),
@@ -123,6 +145,15 @@ pub fn apply<'s>(op: Plain, args: &[Val<'s>], scratch: &mut Scratch<'s>) -> Opti
         Plain::Div => Val::Num(jl::to_number(a(0)) / jl::to_number(a(1))),
         Plain::Mod => Val::Num(jl::to_number(a(0)) % jl::to_number(a(1))),
         Plain::In => Val::Bool(jl::contains(a(1), a(0))),
+        Plain::Cat | Plain::Substr | Plain::Merge => return None,
+    })
+}
+
+/// Applies `cat`, `substr` or `merge` (`None` for the other operators, or when scratch space runs
+/// out).
+fn apply_scratch<'s>(op: Plain, args: &[Val<'s>], scratch: &mut Scratch<'s>) -> Option<Val<'s>> {
+    let a = |i| at(args, i);
+    Some(match op {
         Plain::Cat => Val::Str(scratch.string(|w| {
             for p in args {
                 // Array.prototype.join: null becomes "".
@@ -164,6 +195,7 @@ pub fn apply<'s>(op: Plain, args: &[Val<'s>], scratch: &mut Scratch<'s>) -> Opti
             }
             Val::Arr(dst)
         }
+        _ => return None,
     })
 }
 
@@ -243,11 +275,10 @@ pub fn lookup<'s, 'p>(
         Scope::Reduce {
             current,
             accumulator,
-        } => match path.next() {
-            None => None,
-            Some("current") => Some(walk(current, path)),
-            Some("accumulator") => Some(walk(accumulator, path)),
-            Some(_) => Some(None),
+        } => match ReduceField::of(path.next())? {
+            ReduceField::Current => Some(walk(current, path)),
+            ReduceField::Accumulator => Some(walk(accumulator, path)),
+            ReduceField::NotFound => Some(None),
         },
     }
 }
@@ -266,6 +297,117 @@ pub fn segments(text: &str) -> impl Iterator<Item = &str> {
     text.split('.').filter(move |_| !text.is_empty())
 }
 
+/// What the first segment of a path names inside `reduce` (`{current, accumulator}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceField {
+    /// `current`: the element.
+    Current,
+    /// `accumulator`: the value so far.
+    Accumulator,
+    /// Any other name: not found.
+    NotFound,
+}
+
+impl ReduceField {
+    /// The field a path's first segment names; `None` for the empty path (the pair as one object,
+    /// which is not built here: evaluation fails).
+    pub fn of(first: Option<&str>) -> Option<ReduceField> {
+        Some(match first? {
+            "current" => ReduceField::Current,
+            "accumulator" => ReduceField::Accumulator,
+            _ => ReduceField::NotFound,
+        })
+    }
+}
+
+/// Which entity of a permission request a path starts at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Who {
+    /// `subject`.
+    Subject,
+    /// `resource`.
+    Resource,
+}
+
+/// Where a path over a permission request's data (`{subject, resource, context}`, subjects and
+/// resources as `{id, type, meta, tags}`) leads, before the segments that descend into the value
+/// found there. Decided once per constant path (by the code generator at build time), read by
+/// [`read_field`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestField<'p> {
+    /// `…id`.
+    Id(Who),
+    /// `…type`.
+    Type(Who),
+    /// `…meta.KEY`.
+    Meta(Who, &'p str),
+    /// `…meta`: all attributes as one object.
+    AllMeta(Who),
+    /// `…tags.GROUP`: a tag group as an array of strings.
+    Tag(Who, &'p str),
+    /// `context.KEY`.
+    Context(&'p str),
+    /// `context`: the whole context as one object.
+    AllContext,
+    /// A name the data does not have: not found, whatever follows.
+    NotFound,
+    /// Something not built as a value here (the whole data, a whole entity, all tag groups as
+    /// one object): evaluation fails.
+    Unbuilt,
+}
+
+/// Takes the segments of `path` that name a [`RequestField`]; the rest descend into its value.
+pub fn request_field<'p>(path: &mut impl Iterator<Item = &'p str>) -> RequestField<'p> {
+    let who = match path.next() {
+        None => return RequestField::Unbuilt,
+        Some("subject") => Who::Subject,
+        Some("resource") => Who::Resource,
+        Some("context") => {
+            return match path.next() {
+                None => RequestField::AllContext,
+                Some(key) => RequestField::Context(key),
+            }
+        }
+        Some(_) => return RequestField::NotFound,
+    };
+    match path.next() {
+        None => RequestField::Unbuilt,
+        Some("id") => RequestField::Id(who),
+        Some("type") => RequestField::Type(who),
+        Some("meta") => match path.next() {
+            None => RequestField::AllMeta(who),
+            Some(key) => RequestField::Meta(who, key),
+        },
+        // All tag groups as one object are not built here; one missing group is not found.
+        Some("tags") => match path.next() {
+            None => RequestField::Unbuilt,
+            Some(group) => RequestField::Tag(who, group),
+        },
+        Some(_) => RequestField::NotFound,
+    }
+}
+
+/// Reads a [`RequestField`] of a request: `Some(None)` when not found, `None` when it is not
+/// built as a value here.
+#[inline(always)]
+pub fn read_field<'s>(req: &AccessRequest<'s>, field: RequestField<'_>) -> Option<Option<Val<'s>>> {
+    let entity = |who: Who| match who {
+        Who::Subject => &req.subject,
+        Who::Resource => &req.resource,
+    };
+    Some(match field {
+        RequestField::Id(who) => Some(Val::Str(entity(who).id)),
+        RequestField::Type(who) => Some(Val::Str(entity(who).kind)),
+        RequestField::Meta(who, key) => entity(who).meta(key),
+        RequestField::AllMeta(who) => Some(Val::Obj(entity(who).meta)),
+        RequestField::Tag(who, group) => entity(who).tag(group).map(Val::Strs),
+        RequestField::Context(key) => req.context(key),
+        RequestField::AllContext => Some(Val::Obj(req.context)),
+        RequestField::NotFound => None,
+        RequestField::Unbuilt => return None,
+    })
+}
+
 /// Reads a path of a permission request's data (`{subject, resource, context}`, subjects and
 /// resources as `{id, type, meta, tags}`): `Some(None)` when not found, `None` when the path
 /// names a whole entity or all tag groups, which are not built as values here.
@@ -274,41 +416,14 @@ pub fn lookup_request<'s, 'p>(
     path: impl IntoIterator<Item = &'p str>,
 ) -> Option<Option<Val<'s>>> {
     let mut path = path.into_iter();
-    match path.next()? {
-        "subject" => lookup_entity(&req.subject, path),
-        "resource" => lookup_entity(&req.resource, path),
-        "context" => Some(match path.next() {
-            None => Some(Val::Obj(req.context)),
-            Some(key) => req.context(key).and_then(|v| walk(v, path)),
-        }),
-        _ => Some(None),
-    }
-}
-
-fn lookup_entity<'s, 'p>(
-    entity: &Entity<'s>,
-    mut path: impl Iterator<Item = &'p str>,
-) -> Option<Option<Val<'s>>> {
-    let value = match path.next()? {
-        "id" => Some(Val::Str(entity.id)),
-        "type" => Some(Val::Str(entity.kind)),
-        "meta" => match path.next() {
-            None => Some(Val::Obj(entity.meta)),
-            Some(key) => entity.meta(key),
-        },
-        "tags" => {
-            // All tag groups as one object are not built here; one missing group is not found.
-            let group = path.next()?;
-            entity.tag(group).map(Val::Strs)
-        }
-        _ => None,
-    };
-    Some(value.and_then(|v| walk(v, path)))
+    let field = request_field(&mut path);
+    Some(read_field(req, field)?.and_then(|v| walk(v, path)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::Entity;
 
     #[test]
     fn operators_follow_json_logic_js() {

@@ -7,8 +7,10 @@ use core::fmt::{self, Write};
 
 use crate::jsonlogic::Val;
 
-/// Values of scratch space a permission condition that computes values gets (both evaluation
-/// paths use the same budget, so they fail at the same point).
+/// Values of scratch space a permission condition that computes values gets at most (both
+/// evaluation paths use the same budget, so they fail at the same point). A condition whose use
+/// has a smaller upper bound known at build time gets only that much (the compiler's
+/// `Expr::scratch_budget`): it cannot run out before its bound, so it fails at the same points.
 pub const CONDITION_VALS: usize = 256;
 /// Bytes of scratch space a permission condition gets.
 pub const CONDITION_BYTES: usize = 4096;
