@@ -17,9 +17,13 @@ use tagpolicy_runtime::{Decision, Effect, Policy, Request, StatementRef, TagFami
 use crate::ast::MAX_TEMPLATE_PARTS;
 use crate::ir::{Condition, Key, Part, Pattern, PolicySet, Principals, Resources, Statement, Test};
 
-/// How many slots the run-time evaluator keeps in its stack table; keys beyond are found by
-/// scanning the request.
-pub const SLOT_CAPACITY: usize = 256;
+/// How many entries the slot table (a direct-mapped cache on the stack, see
+/// [`tagpolicy_runtime::slots::Slots`]) of the run-time evaluator and of generated code has at
+/// most: a policy with more keys shares entries.
+pub const SLOT_CAPACITY: usize = 32;
+
+/// The slot table of a policy with at most this many keys (most policies): smaller to set up.
+const SMALL_SLOT_CAPACITY: usize = 8;
 
 /// A policy set loaded at run time, ready to evaluate.
 #[derive(Clone, Debug)]
@@ -84,10 +88,10 @@ impl RuntimePolicy {
 
 impl RuntimePolicy {
     /// Decides, keeping the slot table in `slots` (made on first need) for the caller.
-    fn decide<'s, 'r>(
+    fn decide<'s, 'r, const N: usize>(
         &'s self,
         request: &'r Request<'r>,
-        slots: &mut Option<Slots<'r, SLOT_CAPACITY>>,
+        slots: &mut Option<Slots<'r, N>>,
     ) -> Decision<'s> {
         let (bucket, action_known) = self.ir.index.select(request.action);
         let mut allow = None;
@@ -124,14 +128,13 @@ impl RuntimePolicy {
     }
 }
 
-impl Policy for RuntimePolicy {
-    fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
-        self.decide(request, &mut None)
-    }
-
-    /// Decides and names the grants from the decision's own slot table (no second search).
-    fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
-        let mut slots = None;
+impl RuntimePolicy {
+    /// [`Policy::evaluate_with_grants`] with a slot table of `N` entries.
+    fn evaluate_naming<'s, 'r, const N: usize>(
+        &'s self,
+        request: &Request<'r>,
+    ) -> Evaluation<'s, 'r> {
+        let mut slots: Option<Slots<'_, N>> = None;
         let decision = self.decide(request, &mut slots);
         let mut grants = UsedGrants::new();
         tagpolicy_runtime::slots::name_deciding_grants(
@@ -144,6 +147,26 @@ impl Policy for RuntimePolicy {
             &mut grants,
         );
         Evaluation { decision, grants }
+    }
+}
+
+impl Policy for RuntimePolicy {
+    fn evaluate<'s>(&'s self, request: &Request<'_>) -> Decision<'s> {
+        // The slot table is set up on every evaluation: size it to the policy's keys.
+        if self.ir.keys.len() <= SMALL_SLOT_CAPACITY {
+            self.decide::<SMALL_SLOT_CAPACITY>(request, &mut None)
+        } else {
+            self.decide::<SLOT_CAPACITY>(request, &mut None)
+        }
+    }
+
+    /// Decides and names the grants from the decision's own slot table (no second search).
+    fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
+        if self.ir.keys.len() <= SMALL_SLOT_CAPACITY {
+            self.evaluate_naming::<SMALL_SLOT_CAPACITY>(request)
+        } else {
+            self.evaluate_naming::<SLOT_CAPACITY>(request)
+        }
     }
 
     fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {

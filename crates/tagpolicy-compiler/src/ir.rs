@@ -316,7 +316,8 @@ impl ActionIndex {
 /// Looks up a lower-cased key ASCII-case-insensitively without allocating.
 fn lookup_folded<'m, V>(map: &'m BTreeMap<String, V>, key: &str) -> Option<&'m V> {
     if key.bytes().any(|b| b.is_ascii_uppercase()) {
-        let mut buf = [0u8; 256];
+        // Action and service names fit; the buffer is set on every lookup, so keep it small.
+        let mut buf = [0u8; 96];
         let Some(dst) = buf.get_mut(..key.len()) else {
             // Longer than any name worth a buffer: compare one by one.
             return map

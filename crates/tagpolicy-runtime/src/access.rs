@@ -581,21 +581,9 @@ mod tests {
             row(Span::new(6, 9)),
         ];
         static TAGS: [TagRow; 3] = [
-            TagRow {
-                key: Span::new(9, 20),
-                value: Span::new(20, 27),
-                grant: 0,
-            },
-            TagRow {
-                key: Span::new(9, 20),
-                value: Span::new(20, 27),
-                grant: 1,
-            },
-            TagRow {
-                key: Span::new(27, 31),
-                value: Span::new(31, 34),
-                grant: 2,
-            },
+            TagRow::new(TEXT, Span::new(9, 20), Span::new(20, 27), 0),
+            TagRow::new(TEXT, Span::new(9, 20), Span::new(20, 27), 1),
+            TagRow::new(TEXT, Span::new(27, 31), Span::new(31, 34), 2),
         ];
         static ROLES: [RoleRow; 1] = [RoleRow {
             role: Span::new(34, 41),

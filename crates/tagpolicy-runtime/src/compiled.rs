@@ -98,7 +98,7 @@ impl core::fmt::Debug for CompiledPolicy {
 
 /// Longest key that is folded on the stack for a perfect-hash lookup; longer keys are compared
 /// entry by entry.
-const FOLD_BUFFER: usize = 256;
+const FOLD_BUFFER: usize = 128;
 
 /// A case-insensitive map from lower-cased names to small numbers: a short list compared one by
 /// one (faster than hashing for a handful of names) or a perfect-hash map.
@@ -155,11 +155,7 @@ impl NameMap {
 /// Whether the lower-cased `key` is `name` in any ASCII case.
 #[inline]
 fn eq_folded(key: &str, name: &str) -> bool {
-    key.len() == name.len()
-        && key
-            .bytes()
-            .zip(name.bytes())
-            .all(|(k, n)| k == n.to_ascii_lowercase())
+    crate::bytes::eq_lower(key.as_bytes(), name.as_bytes())
 }
 
 /// Whether the lower-cased `key` is `prefix` followed by `name` in any ASCII case.

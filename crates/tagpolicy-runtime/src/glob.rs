@@ -58,7 +58,47 @@ pub enum Case {
 /// assert!(!matches("Bucket", "bucket"));
 /// ```
 pub fn matches(pattern: &str, input: &str) -> bool {
+    let p = pattern.as_bytes();
+    if crate::bytes::find_byte(p, b'?').is_none() {
+        // Only `*` wildcards (the common case): the pieces between them, found left to right.
+        return matches_star_text(p, input.as_bytes());
+    }
     run(StrPattern(pattern), input, Case::Sensitive, &mut 0)
+}
+
+/// [`matches`] for a pattern without `?`: split at its `*`s as it is read, no allocation. The
+/// first piece is a prefix of the input, the last a suffix, the others are found in order
+/// (leftmost), which decides a star-only glob exactly.
+fn matches_star_text(pattern: &[u8], input: &[u8]) -> bool {
+    use crate::bytes;
+    let Some(first_star) = bytes::find_byte(pattern, b'*') else {
+        return bytes::eq(pattern, input);
+    };
+    let last_star = pattern
+        .iter()
+        .rposition(|&b| b == b'*')
+        .unwrap_or(first_star);
+    let first = pattern.get(..first_star).unwrap_or(&[]);
+    let last = pattern.get(last_star.saturating_add(1)..).unwrap_or(&[]);
+    if input.len() < first.len().saturating_add(last.len())
+        || !bytes::starts_with(input, first)
+        || !bytes::ends_with(input, last)
+    {
+        return false;
+    }
+    let mut rest = input
+        .get(first.len()..input.len().saturating_sub(last.len()))
+        .unwrap_or(&[]);
+    let middle = pattern
+        .get(first_star.saturating_add(1)..last_star)
+        .unwrap_or(&[]);
+    for part in middle.split(|&b| b == b'*').filter(|p| !p.is_empty()) {
+        match bytes::find(rest, part) {
+            Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(&[]),
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Like [`matches`], but ASCII letters compare case-insensitively (IAM action names).
@@ -334,12 +374,17 @@ pub fn matches_stars(parts: &[&str], input: &str) -> bool {
         // Fewer than two parts: no star; a caller compares such patterns with `==`.
         return parts.first().is_some_and(|p| *p == input);
     };
-    let Some(rest) = input.as_bytes().strip_prefix(first.as_bytes()) else {
+    let (input, first, last) = (input.as_bytes(), first.as_bytes(), last.as_bytes());
+    // The first and last parts may not overlap in the input.
+    if input.len() < first.len().saturating_add(last.len())
+        || !crate::bytes::starts_with(input, first)
+        || !crate::bytes::ends_with(input, last)
+    {
         return false;
-    };
-    let Some(mut rest) = rest.strip_suffix(last.as_bytes()) else {
-        return false;
-    };
+    }
+    let mut rest = input
+        .get(first.len()..input.len().saturating_sub(last.len()))
+        .unwrap_or(&[]);
     for part in middle {
         match find(rest, part.as_bytes()) {
             Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(&[]),
@@ -464,7 +509,7 @@ fn find_pieces(hay: &[u8], group: &[Piece<'_>]) -> Option<usize> {
     };
     let mut from = 0usize;
     loop {
-        let at = from.checked_add(hay.get(from..)?.iter().position(|&b| b == head)?)?;
+        let at = from.checked_add(crate::bytes::find_byte(hay.get(from..)?, head)?)?;
         let tail = hay.get(at..)?;
         if let Some(left) = strip_prefix_pieces(tail, group) {
             return Some(hay.len().saturating_sub(left.len()));
@@ -478,17 +523,7 @@ fn find_pieces(hay: &[u8], group: &[Piece<'_>]) -> Option<usize> {
 /// text a match of UTF-8 text starts and ends on character boundaries.
 #[inline]
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let Some((&head, tail)) = needle.split_first() else {
-        return Some(0);
-    };
-    let mut from = 0usize;
-    loop {
-        let at = from.checked_add(hay.get(from..)?.iter().position(|&b| b == head)?)?;
-        if hay.get(at.checked_add(1)?..)?.starts_with(tail) {
-            return Some(at);
-        }
-        from = at.checked_add(1)?;
-    }
+    crate::bytes::find(hay, needle)
 }
 
 #[cfg(test)]

@@ -132,46 +132,13 @@ impl TagRow {
 /// agrees with comparing the keys' bytes whenever the prefixes differ.
 #[inline]
 pub fn key_prefix(key: &[u8]) -> u64 {
-    // Word loads instead of a byte copy (which would be a `memcpy` call for a variable length).
-    if let Some(chunk) = key.first_chunk::<8>() {
-        return u64::from_be_bytes(*chunk);
-    }
-    let len = key.len();
-    match (key.first_chunk::<4>(), key.last_chunk::<4>()) {
-        (Some(first), Some(last)) => {
-            // 4 to 7 bytes: the first four and the last four (overlapping), each in place.
-            let first = u64::from(u32::from_be_bytes(*first)) << 32;
-            let last = u64::from(u32::from_be_bytes(*last));
-            let shift = 8u32.saturating_mul(8u32.saturating_sub(len as u32));
-            first | last.checked_shl(shift).unwrap_or(0)
-        }
-        _ => {
-            let mut v = 0u64;
-            for (i, b) in key.iter().enumerate() {
-                let shift = 56u32.saturating_sub(8u32.saturating_mul(i as u32));
-                v |= u64::from(*b) << shift;
-            }
-            v
-        }
-    }
+    crate::bytes::word(key)
 }
 
 /// [`key_prefix`] of `key` lower-cased (ASCII), eight bytes at a time.
 #[inline]
 fn folded_prefix(key: &[u8]) -> u64 {
-    let x = match key.first_chunk::<8>() {
-        Some(chunk) => u64::from_be_bytes(*chunk),
-        None => key_prefix(key),
-    };
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Per byte (no carries cross bytes: each 7-bit lane plus at most 0x3f stays below 0x100):
-    // high bit set iff the byte is >= 'A', resp. > 'Z'; bytes >= 0x80 are never upper case.
-    let low = x & LOW7;
-    let ge_a = low.wrapping_add(0x3f3f_3f3f_3f3f_3f3f); // 0x80 - b'A'
-    let gt_z = low.wrapping_add(0x2525_2525_2525_2525); // 0x7f - b'Z'
-    let upper = ge_a & !gt_z & !x & HIGH;
-    x | (upper >> 2)
+    crate::bytes::fold(crate::bytes::word(key))
 }
 
 /// A granted role. A table's role rows are sorted by role name (bytes).
@@ -443,20 +410,7 @@ impl<'a> GrantTable<'a> {
 /// time) rather than through a `memcmp` call.
 #[inline]
 fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    if core::ptr::eq(a, b) {
-        return true;
-    }
-    let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in (&mut ac).zip(&mut bc) {
-        if x != y {
-            return false;
-        }
-    }
-    key_prefix(ac.remainder()) == key_prefix(bc.remainder())
+    crate::bytes::eq(a.as_bytes(), b.as_bytes())
 }
 
 /// How many grants a decision names; more are counted, not named.

@@ -24,6 +24,7 @@ extern crate std;
 
 pub mod access;
 pub mod arn;
+pub mod bytes;
 pub mod compiled;
 pub mod cond;
 pub mod decision;

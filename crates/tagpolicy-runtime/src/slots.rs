@@ -155,22 +155,26 @@ const CURRENT_TIME: u32 = 5;
 const EPOCH_TIME: u32 = 6;
 const TAG_KEYS: u32 = 7;
 const GRANTED_TAG: u32 = 8;
-/// Not searched for yet.
-const UNRESOLVED: u32 = u32::MAX;
 
 fn pack(kind: u32, index: usize) -> Option<u32> {
     let index = u32::try_from(index).ok().filter(|i| *i <= INDEX_MASK)?;
     Some((kind << KIND_SHIFT) | index)
 }
 
-/// The slot table of one evaluation: for each of the first `N` slots, where the request holds its
-/// value, found on the slot's first read. Build it with [`Slots::resolve`], read it with
-/// [`Slots::get`].
+/// The slot table of one evaluation: where the request holds each key's value, found on the
+/// key's first read. A direct-mapped table of `N` entries (slot `s` uses entry `s mod N`, tagged
+/// with `s`): a policy with at most `N` keys never searches for a key twice; with more keys, two
+/// that share an entry may be searched again (never confused). Its set-up cost is `N`, not the
+/// number of keys, so a 10,000-statement set pays what a small one does. Build it with
+/// [`Slots::resolve`], read it with [`Slots::get`].
 #[derive(Clone, Debug)]
 pub struct Slots<'a, const N: usize> {
     request: &'a Request<'a>,
-    refs: [Cell<u32>; N],
+    refs: [Cell<u64>; N],
 }
+
+/// An entry no slot has used: its tag (high half) is no `u16`.
+const EMPTY_ENTRY: u64 = u64::MAX;
 
 impl<'a, const N: usize> Slots<'a, N> {
     /// A slot table for `request`; no key is searched for until it is read.
@@ -182,7 +186,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     pub fn resolve<K: KeyTable + ?Sized>(_keys: &K, request: &'a Request<'a>) -> Self {
         Slots {
             request,
-            refs: [const { Cell::new(UNRESOLVED) }; N],
+            refs: [const { Cell::new(EMPTY_ENTRY) }; N],
         }
     }
 
@@ -194,19 +198,26 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// The value(s) of a slot's key.
     #[inline]
     pub fn get<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> Resolved<'a> {
-        match self.refs.get(usize::from(slot)) {
+        self.decode(self.reference(keys, slot))
+    }
+
+    /// Where a slot's value is (packed), from the table or found now and remembered.
+    #[inline]
+    fn reference<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> u32 {
+        let entry = usize::from(slot)
+            .checked_rem(N)
+            .and_then(|i| self.refs.get(i));
+        match entry {
             Some(cell) => {
-                let mut r = cell.get();
-                if r == UNRESOLVED {
-                    r = self.locate(keys, slot);
-                    cell.set(r);
+                let e = cell.get();
+                if e >> 32 == u64::from(slot) {
+                    return e as u32;
                 }
-                self.decode(r)
-            }
-            None => {
                 let r = self.locate(keys, slot);
-                self.decode(r)
+                cell.set((u64::from(slot) << 32) | u64::from(r));
+                r
             }
+            None => self.locate(keys, slot),
         }
     }
 
@@ -214,17 +225,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// value comes from a grant; found as [`Slots::get`] finds the value.
     #[inline]
     pub fn granted<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> Option<u32> {
-        let r = match self.refs.get(usize::from(slot)) {
-            Some(cell) => {
-                let mut r = cell.get();
-                if r == UNRESOLVED {
-                    r = self.locate(keys, slot);
-                    cell.set(r);
-                }
-                r
-            }
-            None => self.locate(keys, slot),
-        };
+        let r = self.reference(keys, slot);
         if r >> KIND_SHIFT != GRANTED_TAG {
             return None;
         }
@@ -244,7 +245,8 @@ impl<'a, const N: usize> Slots<'a, N> {
             }
         }
         let named = |k: &str| {
-            k.eq_ignore_ascii_case(info.name) || (info.aliased && keys.slot_of(k) == Some(slot))
+            crate::bytes::eq_ignore_ascii_case(k.as_bytes(), info.name.as_bytes())
+                || (info.aliased && keys.slot_of(k) == Some(slot))
         };
         if let Some(i) = req.context.iter().position(|(k, _)| named(k)) {
             return found(CONTEXT, i);
@@ -255,10 +257,9 @@ impl<'a, const N: usize> Slots<'a, N> {
                 TagFamily::Resource => (req.resource_tags, RESOURCE_TAG),
                 TagFamily::Request => (req.request_tags, REQUEST_TAG),
             };
-            if let Some(i) = tags
-                .iter()
-                .position(|(k, _)| k.eq_ignore_ascii_case(tag_key))
-            {
+            if let Some(i) = tags.iter().position(|(k, _)| {
+                crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes())
+            }) {
                 return found(kind, i);
             }
         }
@@ -447,6 +448,36 @@ mod tests {
         assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("erin")));
         assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("erin")));
         assert_eq!(slots.get(&Table, 2), Resolved::Missing);
+    }
+
+    #[test]
+    fn keys_sharing_an_entry_are_never_confused() {
+        let ctx = [("aws:username", Value::Str("erin"))];
+        let tags = [("owner", "frank")];
+        let rtags = [("team", "a")];
+        let req = Request::new("s3:GetObject", "*")
+            .with_context(&ctx)
+            .with_resource_tags(&tags)
+            .with_request_tags(&rtags)
+            .with_time(Timestamp::from_millis(5));
+        // One entry for four keys: every read evicts the previous key.
+        let slots = Slots::<'_, 1>::resolve(&Table, &req);
+        for _ in 0..3 {
+            assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("frank")));
+            assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("erin")));
+            assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("erin")));
+            assert!(slots.get(&Table, 2).is_multi());
+            assert_eq!(
+                slots.get(&Table, 3),
+                Resolved::One(Scalar::Time(Timestamp::from_millis(5)))
+            );
+        }
+        // Two entries: slots 0 and 2 share one, 1 and 3 the other.
+        let slots = Slots::<'_, 2>::resolve(&Table, &req);
+        assert_eq!(slots.get(&Table, 2).iter().count(), 1);
+        assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("frank")));
+        assert_eq!(slots.get(&Table, 2).iter().count(), 1);
+        assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("erin")));
     }
 
     #[test]

@@ -1,0 +1,220 @@
+//! Byte-string primitives for the hot path, eight bytes at a time.
+//!
+//! Policy names, tag keys, ARNs and action names are short (mostly under 64 bytes). For such
+//! strings a `memcmp` call, or a byte-at-a-time case-insensitive loop, costs more than the
+//! comparison itself: these functions load 8-byte words, fold ASCII case with a few bit
+//! operations per word, and find a byte with a word-wide zero test. They agree exactly with
+//! `==`, `eq_ignore_ascii_case`, `starts_with` and `iter().position` (tests check every byte value
+//! at every length and offset).
+
+/// The first up-to-8 bytes of `b` as a big-endian number, zero-padded: numbers of two byte
+/// strings compare as the strings' first 8 bytes do (with the shorter padded by zeros).
+#[inline(always)]
+pub fn word(b: &[u8]) -> u64 {
+    if let Some(chunk) = b.first_chunk::<8>() {
+        return u64::from_be_bytes(*chunk);
+    }
+    let len = b.len();
+    match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        (Some(first), Some(last)) => {
+            // 4 to 7 bytes: the first four and the last four (overlapping), each in place.
+            let first = u64::from(u32::from_be_bytes(*first)) << 32;
+            let last = u64::from(u32::from_be_bytes(*last));
+            let shift = 8u32.saturating_mul(8u32.saturating_sub(len as u32));
+            first | last.checked_shl(shift).unwrap_or(0)
+        }
+        _ => {
+            let mut v = 0u64;
+            for (i, b) in b.iter().enumerate() {
+                let shift = 56u32.saturating_sub(8u32.saturating_mul(i as u32));
+                v |= u64::from(*b) << shift;
+            }
+            v
+        }
+    }
+}
+
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// Every ASCII upper-case letter of the 8 bytes in `x` lower-cased; other bytes unchanged.
+#[inline]
+pub const fn fold(x: u64) -> u64 {
+    // Per byte (no carry crosses a byte: a 7-bit lane plus at most 0x3f stays below 0x100): the
+    // high bit is set iff the byte is >= 'A', resp. > 'Z'; bytes >= 0x80 are never upper case.
+    let low = x & LOW7;
+    let ge_a = low.wrapping_add(0x3f3f_3f3f_3f3f_3f3f); // 0x80 - b'A'
+    let gt_z = low.wrapping_add(0x2525_2525_2525_2525); // 0x7f - b'Z'
+    let upper = ge_a & !gt_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
+/// `a == b`.
+#[inline(always)]
+pub fn eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && eq_words(a, b, |x| x, |x| x)
+}
+
+/// `a.eq_ignore_ascii_case(b)`.
+#[inline(always)]
+pub fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && eq_words(a, b, fold, fold)
+}
+
+/// `lower == b.to_ascii_lowercase()`, for a `lower` that is lower-case already (a folded
+/// upper-case letter in `lower` would not be equal to anything).
+#[inline(always)]
+pub fn eq_lower(lower: &[u8], b: &[u8]) -> bool {
+    lower.len() == b.len() && eq_words(lower, b, |x| x, fold)
+}
+
+/// Equal-length `a` and `b`, word by word, through `fa` and `fb`.
+#[inline(always)]
+fn eq_words(a: &[u8], b: &[u8], fa: impl Fn(u64) -> u64, fb: impl Fn(u64) -> u64) -> bool {
+    let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut ac).zip(&mut bc) {
+        let (Some(x), Some(y)) = (x.first_chunk::<8>(), y.first_chunk::<8>()) else {
+            return false;
+        };
+        if fa(u64::from_ne_bytes(*x)) != fb(u64::from_ne_bytes(*y)) {
+            return false;
+        }
+    }
+    fa(word(ac.remainder())) == fb(word(bc.remainder()))
+}
+
+/// `hay.starts_with(needle)`.
+#[inline(always)]
+pub fn starts_with(hay: &[u8], needle: &[u8]) -> bool {
+    hay.get(..needle.len()).is_some_and(|h| eq(h, needle))
+}
+
+/// `hay.ends_with(needle)`.
+#[inline(always)]
+pub fn ends_with(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len()
+        .checked_sub(needle.len())
+        .and_then(|at| hay.get(at..))
+        .is_some_and(|h| eq(h, needle))
+}
+
+/// `hay.iter().position(|&c| c == byte)`.
+#[inline(always)]
+pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    let pattern = ONES.wrapping_mul(u64::from(byte));
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0usize;
+    for chunk in &mut chunks {
+        let Some(c) = chunk.first_chunk::<8>() else {
+            break;
+        };
+        // A zero byte of x marks a match; the lowest set high bit is the first one (exact for
+        // the first match, which is all we read).
+        let x = u64::from_le_bytes(*c) ^ pattern;
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            return Some(at.saturating_add((found.trailing_zeros() / 8) as usize));
+        }
+        at = at.saturating_add(8);
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&c| c == byte)
+        .map(|i| at.saturating_add(i))
+}
+
+/// The first position of `needle` in `hay` (`Some(0)` for an empty needle): a word-wide scan
+/// for its first byte, then a word comparison of the rest.
+#[inline(always)]
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&head, tail)) = needle.split_first() else {
+        return Some(0);
+    };
+    let mut from = 0usize;
+    loop {
+        let at = from.checked_add(find_byte(hay.get(from..)?, head)?)?;
+        if starts_with(hay.get(at.checked_add(1)?..)?, tail) {
+            return Some(at);
+        }
+        from = at.checked_add(1)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use std::vec::Vec;
+
+    /// Strings of every length up to 20 around every byte value, at every offset.
+    fn samples() -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for b in 0..=255u8 {
+            for len in 0..=20usize {
+                let mut s: Vec<u8> = (0..len).map(|i| b"aZ:q@[`{09"[i % 10]).collect();
+                if len > 0 {
+                    s[(b as usize) % len] = b;
+                }
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fold_lower_cases_exactly_the_ascii_letters() {
+        for b in 0..=255u8 {
+            let x = u64::from_ne_bytes([b, b'A', b, b'z', b, 0x80 | b, b'@', b'[']);
+            let want: Vec<u8> = x.to_ne_bytes().iter().map(u8::to_ascii_lowercase).collect();
+            assert_eq!(fold(x).to_ne_bytes().to_vec(), want, "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn comparisons_agree_with_the_standard_library() {
+        let all = samples();
+        for a in &all {
+            assert_eq!(word(a), {
+                let mut p = [0u8; 8];
+                let m = a.len().min(8);
+                p[..m].copy_from_slice(&a[..m]);
+                u64::from_be_bytes(p)
+            });
+            let upper = a.to_ascii_uppercase();
+            let lower = a.to_ascii_lowercase();
+            for b in [a, &upper, &lower] {
+                assert_eq!(eq(a, b), a == b);
+                assert_eq!(eq_ignore_ascii_case(a, b), a.eq_ignore_ascii_case(b));
+                assert_eq!(eq_lower(&lower, b), lower == b.to_ascii_lowercase());
+                assert_eq!(eq_lower(a, b), *a == b.to_ascii_lowercase(), "{a:?} {b:?}");
+                assert_eq!(starts_with(a, b), a.starts_with(b));
+                assert_eq!(ends_with(a, b), a.ends_with(b));
+            }
+            for cut in 0..a.len() {
+                let (x, y) = (&a[..cut], &a[cut..]);
+                assert!(starts_with(a, x) && ends_with(a, y));
+                assert_eq!(eq(x, y), x == y);
+            }
+            for byte in 0..=255u8 {
+                assert_eq!(find_byte(a, byte), a.iter().position(|&c| c == byte));
+            }
+        }
+    }
+
+    #[test]
+    fn find_agrees_with_a_naive_search() {
+        let hay = b"arn:aws:ec2:us-east-1:111122223333:instance/i-0abc:instance/";
+        let naive =
+            |n: &[u8]| (0..=hay.len().saturating_sub(n.len())).find(|&i| hay[i..].starts_with(n));
+        for start in 0..hay.len() {
+            for end in start..=hay.len().min(start + 12) {
+                let n = &hay[start..end];
+                assert_eq!(find(hay, n), naive(n), "{:?}", std::str::from_utf8(n));
+            }
+        }
+        assert_eq!(find(b"abc", b"abcd"), None);
+        assert_eq!(find(b"", b""), Some(0));
+    }
+}
