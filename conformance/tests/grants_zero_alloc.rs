@@ -251,7 +251,7 @@ impl Paths {
 #[derive(Clone, Copy, Debug)]
 struct Seen {
     allowed: bool,
-    /// Grants the decision named (IAM form).
+    /// Grants the decision named.
     named: usize,
     /// The revision of the snapshot it read.
     revision: u64,
@@ -295,10 +295,10 @@ fn evaluators<'p>(
                 std::thread::yield_now();
             }
             let request = base.with_grants(snapshot.grants_of("u-jane"));
-            let d = black_box(set.decide(black_box(&request)));
+            let e = black_box(set.decide_with_grants(black_box(&request)));
             let seen = Seen {
-                allowed: d.is_allowed(),
-                named: 0,
+                allowed: e.decision.is_allowed(),
+                named: e.grants.ids().len(),
                 revision: snapshot.revision(),
                 replaced: store.snapshot().revision() != snapshot.revision(),
             };
@@ -366,6 +366,8 @@ fn evaluation_with_grants_allocates_and_frees_nothing_at_any_store_size() {
                 );
                 active > 0
             } else {
+                // Allowed by the reader role only g-read gives her: that grant is named.
+                assert_eq!(seen.named, usize::from(jane), "{what}, {total} grants");
                 jane
             };
             assert_eq!(seen.allowed, expect_allow, "{what}, {total} grants");

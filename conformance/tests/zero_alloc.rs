@@ -133,6 +133,13 @@ fn permission_decisions_allocate_nothing_on_either_path() {
                     for _ in 0..3 {
                         std::hint::black_box(c.permissions.decide(std::hint::black_box(req)));
                         std::hint::black_box(generated.decide(std::hint::black_box(req)));
+                        // With the grants it used, too.
+                        std::hint::black_box(
+                            c.permissions.decide_with_grants(std::hint::black_box(req)),
+                        );
+                        std::hint::black_box(
+                            generated.decide_with_grants(std::hint::black_box(req)),
+                        );
                     }
                     events() - before
                 })
