@@ -204,6 +204,8 @@ impl Gen<'_> {
                 #allow
                 mod __policy {
                     use #rt as __rt;
+                    /// For each policy, the flat index of its first statement.
+                    pub(super) static __OFFSETS: &[u32] = &[#(#offsets),*];
                     #keys
                     #(#statements)*
                     #dispatch
@@ -212,7 +214,7 @@ impl Gen<'_> {
                     evaluate: __policy::evaluate,
                     sources: &[#(#sources),*],
                     statements: #count,
-                    policy_offsets: &[#(#offsets),*],
+                    policy_offsets: __policy::__OFFSETS,
                     principal_tags: #principal_tags,
                 }
             }
@@ -402,16 +404,12 @@ impl Gen<'_> {
         if read.iter().all(Vec::is_empty) {
             return quote!(let _ = used;);
         }
-        let offsets = crate::eval::policy_offsets(self.ir)
-            .into_iter()
-            .map(|o| uint(u64::from(o)));
         let rows = read.iter().map(|slots| {
             let slots = slots.iter().map(|s| uint(u64::from(*s)));
             quote!(&[#(#slots),*])
         });
         quote! {
             if let Some(used) = used {
-                static __OFFSETS: &[u32] = &[#(#offsets),*];
                 static __GRANT_SLOTS: &[&[u16]] = &[#(#rows),*];
                 #rt::slots::name_deciding_grants(
                     &__KEYS, req, &mut slots, &decision, __OFFSETS, __GRANT_SLOTS, used,

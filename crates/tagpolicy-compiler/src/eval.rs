@@ -32,9 +32,7 @@ pub struct RuntimePolicy {
     keys: KeyIndex,
     /// For each policy, the flat index of its first statement.
     policy_offsets: Vec<u32>,
-    /// For each statement (flat index), the principal tag keys it reads.
-    principal_tags: Vec<Vec<String>>,
-    /// For each statement (flat index), the slots of those keys.
+    /// For each statement (flat index), the slots of the principal tag keys it reads.
     principal_tag_slots: Vec<Vec<u16>>,
 }
 
@@ -43,16 +41,6 @@ impl RuntimePolicy {
     pub fn new(ir: PolicySet) -> Self {
         let keys = KeyIndex::new(&ir);
         let policy_offsets = policy_offsets(&ir);
-        let principal_tags = ir
-            .statements
-            .iter()
-            .map(|st| {
-                ir.principal_tags_read(st)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .collect();
         let principal_tag_slots = ir
             .statements
             .iter()
@@ -62,7 +50,6 @@ impl RuntimePolicy {
             ir,
             keys,
             policy_offsets,
-            principal_tags,
             principal_tag_slots,
         }
     }
@@ -84,9 +71,7 @@ impl RuntimePolicy {
             sid: st.sid.as_deref(),
         }
     }
-}
 
-impl RuntimePolicy {
     /// Decides, keeping the slot table in `slots` (made on first need) for the caller.
     fn decide<'s, 'r, const N: usize>(
         &'s self,
@@ -126,9 +111,7 @@ impl RuntimePolicy {
         }
         allow.map_or(Decision::ImplicitDeny, Decision::Allow)
     }
-}
 
-impl RuntimePolicy {
     /// [`Policy::evaluate_with_grants`] with a slot table of `N` entries.
     fn evaluate_naming<'s, 'r, const N: usize>(
         &'s self,
@@ -170,11 +153,18 @@ impl Policy for RuntimePolicy {
     }
 
     fn principal_tags_read(&self, statement: StatementRef<'_>, f: &mut dyn FnMut(&str)) {
-        let keys =
+        let slots =
             tagpolicy_runtime::decision::flat_statement_index(&self.policy_offsets, statement)
-                .and_then(|flat| self.principal_tags.get(flat));
-        for key in keys.map(Vec::as_slice).unwrap_or(&[]) {
-            f(key);
+                .and_then(|flat| self.principal_tag_slots.get(flat));
+        for &slot in slots.map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some((_, key)) = self
+                .ir
+                .keys
+                .get(usize::from(slot))
+                .and_then(|k| k.tag.as_ref())
+            {
+                f(key);
+            }
         }
     }
 }

@@ -70,9 +70,8 @@ pub fn matches(pattern: &str, input: &str) -> bool {
 /// first piece is a prefix of the input, the last a suffix, the others are found in order
 /// (leftmost), which decides a star-only glob exactly.
 fn matches_star_text(pattern: &[u8], input: &[u8]) -> bool {
-    use crate::bytes;
-    let Some(first_star) = bytes::find_byte(pattern, b'*') else {
-        return bytes::eq(pattern, input);
+    let Some(first_star) = crate::bytes::find_byte(pattern, b'*') else {
+        return crate::bytes::eq(pattern, input);
     };
     let last_star = pattern
         .iter()
@@ -80,20 +79,34 @@ fn matches_star_text(pattern: &[u8], input: &[u8]) -> bool {
         .unwrap_or(first_star);
     let first = pattern.get(..first_star).unwrap_or(&[]);
     let last = pattern.get(last_star.saturating_add(1)..).unwrap_or(&[]);
+    let middle = pattern
+        .get(first_star.saturating_add(1)..last_star)
+        .unwrap_or(&[]);
+    star_parts_match(first, middle.split(|&b| b == b'*'), last, input)
+}
+
+/// A star-only glob given as the text before its first `*` (a prefix of the input), the texts
+/// between stars (found leftmost, in order; an empty one matches at once) and the text after its
+/// last `*` (a suffix): what [`matches_stars`] and [`matches`] without `?` both decide.
+#[inline]
+fn star_parts_match<'p>(
+    first: &[u8],
+    middle: impl IntoIterator<Item = &'p [u8]>,
+    last: &[u8],
+    input: &[u8],
+) -> bool {
+    // The first and last parts may not overlap in the input.
     if input.len() < first.len().saturating_add(last.len())
-        || !bytes::starts_with(input, first)
-        || !bytes::ends_with(input, last)
+        || !crate::bytes::starts_with(input, first)
+        || !crate::bytes::ends_with(input, last)
     {
         return false;
     }
     let mut rest = input
         .get(first.len()..input.len().saturating_sub(last.len()))
         .unwrap_or(&[]);
-    let middle = pattern
-        .get(first_star.saturating_add(1)..last_star)
-        .unwrap_or(&[]);
-    for part in middle.split(|&b| b == b'*').filter(|p| !p.is_empty()) {
-        match bytes::find(rest, part) {
+    for part in middle {
+        match crate::bytes::find(rest, part) {
             Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(&[]),
             None => return false,
         }
@@ -374,24 +387,12 @@ pub fn matches_stars(parts: &[&str], input: &str) -> bool {
         // Fewer than two parts: no star; a caller compares such patterns with `==`.
         return parts.first().is_some_and(|p| *p == input);
     };
-    let (input, first, last) = (input.as_bytes(), first.as_bytes(), last.as_bytes());
-    // The first and last parts may not overlap in the input.
-    if input.len() < first.len().saturating_add(last.len())
-        || !crate::bytes::starts_with(input, first)
-        || !crate::bytes::ends_with(input, last)
-    {
-        return false;
-    }
-    let mut rest = input
-        .get(first.len()..input.len().saturating_sub(last.len()))
-        .unwrap_or(&[]);
-    for part in middle {
-        match find(rest, part.as_bytes()) {
-            Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(&[]),
-            None => return false,
-        }
-    }
-    true
+    star_parts_match(
+        first.as_bytes(),
+        middle.iter().map(|p| p.as_bytes()),
+        last.as_bytes(),
+        input.as_bytes(),
+    )
 }
 
 /// [`matches_stars`] for action names: `parts` are lower-case and ASCII letters of `input` match
@@ -516,14 +517,6 @@ fn find_pieces(hay: &[u8], group: &[Piece<'_>]) -> Option<usize> {
         }
         from = at.checked_add(1)?;
     }
-}
-
-/// The first position of `needle` in `hay`: a scan for its first byte, then a comparison (the
-/// short needles and inputs of policies do not pay for a two-way searcher's set-up). On UTF-8
-/// text a match of UTF-8 text starts and ends on character boundaries.
-#[inline]
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    crate::bytes::find(hay, needle)
 }
 
 #[cfg(test)]

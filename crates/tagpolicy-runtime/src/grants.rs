@@ -275,34 +275,48 @@ impl<'a> GrantTable<'a> {
                     .any(|p| glob::matches(self.text(*p), resource)))
     }
 
-    /// The rows granting tag `key` (compared ASCII-case-insensitively), counting or not: their
-    /// first index and the rows.
-    /// The rows of one key (compared ASCII-case-insensitively): where they start and the rows.
-    /// A binary search on the rows' prefixes, then a byte comparison of the rest of the key
-    /// (only for keys longer than 8 bytes).
+    /// The rows of tag `key` (compared ASCII-case-insensitively), counting or not: the index of
+    /// the first and the rows in order. A binary search on the rows' prefixes, then a byte
+    /// comparison of the rest of the key (only for keys longer than 8 bytes) among the few rows
+    /// sharing the prefix.
     #[inline]
-    fn tag_rows(&self, key: &str) -> (usize, &'a [TagRow]) {
-        let key = key.as_bytes();
+    fn key_rows<'k>(&self, key: &'k [u8]) -> Option<(usize, impl Iterator<Item = &'a TagRow> + 'k)>
+    where
+        'a: 'k,
+    {
+        let table = *self;
         let prefix = folded_prefix(key);
         let tags = self.tags;
         let mut from = tags.partition_point(|r| r.prefix < prefix);
-        // Rows sharing the prefix are few: keys that agree on their first 8 bytes.
-        while let Some(r) = tags.get(from) {
+        loop {
+            let r = tags.get(from)?;
             if r.prefix != prefix {
-                return (from, &[]);
+                return None;
             }
             match self.key_cmp(r, key) {
                 Ordering::Less => from = from.saturating_add(1),
                 Ordering::Equal => break,
-                Ordering::Greater => return (from, &[]),
+                Ordering::Greater => return None,
             }
         }
-        let rest = tags.get(from..).unwrap_or(&[]);
-        let len = rest
+        let rows = tags
+            .get(from..)
+            .unwrap_or(&[])
             .iter()
-            .take_while(|r| r.prefix == prefix && self.key_cmp(r, key).is_eq())
-            .count();
-        (from, rest.get(..len).unwrap_or(&[]))
+            .take_while(move |r| r.prefix == prefix && table.key_cmp(r, key).is_eq());
+        Some((from, rows))
+    }
+
+    /// [`GrantTable::key_rows`] as a slice (empty, at the end, when the key has none).
+    fn tag_rows(&self, key: &str) -> (usize, &'a [TagRow]) {
+        match self.key_rows(key.as_bytes()) {
+            Some((from, rows)) => {
+                let len = rows.count();
+                let rows = self.tags.get(from..).and_then(|r| r.get(..len));
+                (from, rows.unwrap_or(&[]))
+            }
+            None => (self.tags.len(), &[]),
+        }
     }
 
     /// A row's key against `key` (any case), given that their prefixes are equal.
@@ -326,25 +340,10 @@ impl<'a> GrantTable<'a> {
         if !self.applies(ctx) {
             return None;
         }
-        let key = key.as_bytes();
-        let prefix = folded_prefix(key);
-        let tags = self.tags;
-        let from = tags.partition_point(|r| r.prefix < prefix);
-        for (i, r) in tags.get(from..)?.iter().enumerate() {
-            if r.prefix != prefix {
-                return None;
-            }
-            match self.key_cmp(r, key) {
-                Ordering::Less => {}
-                Ordering::Greater => return None,
-                Ordering::Equal => {
-                    if self.counts_for_principal(r.grant, ctx) {
-                        return u32::try_from(from.checked_add(i)?).ok();
-                    }
-                }
-            }
-        }
-        None
+        // The first row of the key that counts wins (rows are not counted first).
+        let (from, mut rows) = self.key_rows(key.as_bytes())?;
+        let i = rows.position(|r| self.counts_for_principal(r.grant, ctx))?;
+        u32::try_from(from.checked_add(i)?).ok()
     }
 
     /// Tag row `row`: its value and grant.
@@ -405,7 +404,6 @@ impl<'a> GrantTable<'a> {
     }
 }
 
-/// Compares a lower-cased key with a key in any case, as if both were lower-cased.
 /// Whether two strings are equal: principal names are short, so compared inline (8 bytes at a
 /// time) rather than through a `memcmp` call.
 #[inline]
