@@ -306,7 +306,7 @@ impl Gen<'_> {
         } else {
             (region, account)
         };
-        let tail = match self.rng.below(20) {
+        let tail = match self.rng.below(21) {
             0..=2 => "*".to_string(),
             3 => String::new(),
             4..=7 => variable(self.rng),
@@ -324,6 +324,7 @@ impl Gen<'_> {
                 "{}/x.txt",
                 rng_pick_str(self.rng, &["home/alice", "home/*", "*"])
             ),
+            19 => format!("*{}*", variable(self.rng)),
             _ => format!("ops{}", variable(self.rng)),
         };
         format!("arn:aws:{svc}:{region}:{account}:{rtype}{tail}")

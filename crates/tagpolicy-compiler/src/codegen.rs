@@ -15,7 +15,7 @@
 //! ([`CodegenOptions::runtime_path`]).
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 use tagpolicy_runtime::cond::{Cmp, Mode, Qualifier};
 use tagpolicy_runtime::slots::Builtin;
@@ -47,7 +47,54 @@ impl Default for CodegenOptions {
 
 /// Generates the block expression of type `CompiledPolicy` for a policy set.
 pub fn generate(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
-    Gen { ir, opts }.policy()
+    let compact = ir.statements.len() > COMPACT_ABOVE;
+    let direct = direct_keys(ir, compact);
+    Gen { ir, opts, direct }.policy()
+}
+
+/// For each slot, whether generated code looks its key up directly ([`tagpolicy_runtime::slots::lookup`],
+/// with the key's name a constant) instead of through the slot table: keys read at exactly one
+/// place in the set (one condition, one policy variable of a statement's conditions, or one
+/// resource template), without aliases, in a set that is not compact. Remembering where such a
+/// key was found would cost more than it saves, since nothing reads it again.
+fn direct_keys(ir: &PolicySet, compact: bool) -> Vec<bool> {
+    let mut reads = vec![0u32; ir.keys.len()];
+    let mut count = |slot: u16| {
+        if let Some(r) = reads.get_mut(usize::from(slot)) {
+            *r = r.saturating_add(1);
+        }
+    };
+    for st in &ir.statements {
+        let mut vars: Vec<u16> = Vec::new();
+        for c in &st.conditions {
+            count(c.slot);
+            vars.extend(c.vars.iter().map(|v| v.slot));
+        }
+        vars.sort_unstable();
+        vars.dedup();
+        vars.into_iter().for_each(&mut count);
+        if let Resources::Patterns(p) | Resources::Not(p) = &st.resources {
+            for pattern in p {
+                if let Pattern::Template(parts) = pattern {
+                    let mut vars: Vec<u16> = parts
+                        .iter()
+                        .filter_map(|part| match part {
+                            Part::Var(v) => Some(v.slot),
+                            _ => None,
+                        })
+                        .collect();
+                    vars.sort_unstable();
+                    vars.dedup();
+                    vars.into_iter().for_each(&mut count);
+                }
+            }
+        }
+    }
+    ir.keys
+        .iter()
+        .zip(reads)
+        .map(|(k, n)| !compact && n <= 1 && k.aliases.is_empty())
+        .collect()
 }
 
 /// Generates and formats the code as a Rust file defining `pub static POLICY`, for reading.
@@ -73,6 +120,8 @@ pub(crate) fn allow_attr() -> TokenStream {
 struct Gen<'a> {
     ir: &'a PolicySet,
     opts: &'a CodegenOptions,
+    /// Per slot: looked up directly rather than through the slot table (see [`direct_keys`]).
+    direct: Vec<bool>,
 }
 
 /// `a || b || …`, or `false` for none.
@@ -120,9 +169,31 @@ fn glob_test(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStrea
     } else if pattern.chars().all(|c| c == '*') {
         quote!(true)
     } else {
-        let parts = pattern.split('*');
-        quote!(#rt::glob::matches_stars(&[#(#parts),*], #input))
+        star_chain(rt, pattern, input)
     }
+}
+
+/// A constant star-only glob (at least one `*`, not only stars) as straight-line calls:
+/// [`tagpolicy_runtime::glob::star_span`] for the text before the first and after the last `*`,
+/// then [`tagpolicy_runtime::glob::star_after`] for each text between stars, every text a byte
+/// string constant (so the comparisons and searches are specialised to it).
+fn star_chain(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStream {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return quote!(true);
+    };
+    let bytes = |t: &str| Literal::byte_string(t.as_bytes());
+    let (first, last) = (bytes(first), bytes(last));
+    let middle = parts
+        .get(1..parts.len().saturating_sub(1))
+        .unwrap_or(&[])
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let p = bytes(p);
+            quote!(.and_then(|r| #rt::glob::star_after(r, #p)))
+        });
+    quote!(#rt::glob::star_span(#input.as_bytes(), #first, #last) #(#middle)* .is_some())
 }
 
 /// Above this many statements, generated code favours size (see `Gen::compact`).
@@ -240,6 +311,51 @@ impl Gen<'_> {
         quote!(#rt::compiled::NameMap::Phf(#map))
     }
 
+    /// A function `fn name(&str) -> Option<u32>` looking a name up ASCII-case-insensitively among
+    /// lower-cased `entries`: for a few names, a switch on the length and a word-wise comparison
+    /// with each constant of that length; for more, a perfect-hash [`NameMap`] behind it.
+    ///
+    /// [`NameMap`]: tagpolicy_runtime::compiled::NameMap
+    fn name_fn(&self, name: &proc_macro2::Ident, entries: &[(String, u32)]) -> TokenStream {
+        let rt = self.rt();
+        if entries.len() > SMALL_MAP {
+            let map = self.name_map(entries);
+            return quote! {
+                #[inline(always)]
+                fn #name(name: &str) -> Option<u32> {
+                    static MAP: #rt::compiled::NameMap = #map;
+                    MAP.get(name)
+                }
+            };
+        }
+        let mut lengths: Vec<usize> = entries.iter().map(|(k, _)| k.len()).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        let arms = lengths.iter().map(|&len| {
+            let tests = entries
+                .iter()
+                .filter(|(k, _)| k.len() == len)
+                .map(|(k, v)| {
+                    let k = Literal::byte_string(k.as_bytes());
+                    let v = uint(*v);
+                    quote!(if #rt::bytes::eq_lower(#k, b) { return Some(#v); })
+                });
+            let len = Literal::usize_unsuffixed(len);
+            quote!(#len => { #(#tests)* })
+        });
+        quote! {
+            #[inline(always)]
+            fn #name(name: &str) -> Option<u32> {
+                let b = name.as_bytes();
+                match b.len() {
+                    #(#arms)*
+                    _ => {}
+                }
+                None
+            }
+        }
+    }
+
     /// A `phf::Map<&'static str, V>` literal.
     fn phf_map(&self, entries: Vec<(&str, TokenStream)>) -> TokenStream {
         let rt = self.rt();
@@ -284,7 +400,7 @@ impl Gen<'_> {
             builtin(Builtin::EpochTime),
             builtin(Builtin::TagKeys),
         ];
-        let infos = self.ir.keys.iter().map(|k| {
+        let infos: Vec<TokenStream> = self.ir.keys.iter().map(|k| {
             let name = &k.name;
             let tag = match &k.tag {
                 Some((f, t)) => {
@@ -301,7 +417,15 @@ impl Gen<'_> {
             };
             let aliased = !k.aliases.is_empty();
             quote!(#rt::slots::KeyInfo { name: #name, tag: #tag, builtin: #b, aliased: #aliased })
-        });
+        }).collect();
+        let direct = infos
+            .iter()
+            .enumerate()
+            .filter(|(slot, _)| self.direct.get(*slot) == Some(&true))
+            .map(|(slot, info)| {
+                let name = format_ident!("__K{}", slot);
+                quote!(const #name: #rt::slots::KeyInfo<'static> = #info;)
+            });
         let cap = uint(self.slot_cap() as u64);
         quote! {
             static __KEYS: #rt::compiled::StaticKeys = #rt::compiled::StaticKeys {
@@ -309,6 +433,7 @@ impl Gen<'_> {
                 builtins: [#(#builtins),*],
                 infos: &[#(#infos),*],
             };
+            #(#direct)*
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
             /// The slot table, made on first need.
             #[inline]
@@ -322,8 +447,10 @@ impl Gen<'_> {
         let rt = self.rt();
         let index = &self.ir.index;
         // Buckets with the same statements (and the same knowledge of the action) share one arm.
-        let mut bodies: Vec<(Vec<u32>, bool)> = Vec::new();
-        let mut id_of = |bucket: &[u32], known: bool| -> u32 {
+        // Per statement of a bucket: whether its action is known to match there (every action of
+        // an exact bucket; in a service bucket, statements whose actions include `service:*`).
+        let mut bodies: Vec<(Vec<u32>, Vec<bool>)> = Vec::new();
+        let mut id_of = |bucket: &[u32], known: Vec<bool>| -> u32 {
             let key = (bucket.to_vec(), known);
             let pos = bodies.iter().position(|b| *b == key).unwrap_or_else(|| {
                 bodies.push(key);
@@ -334,12 +461,22 @@ impl Gen<'_> {
         let exact: Vec<(String, u32)> = index
             .exact
             .iter()
-            .map(|(name, bucket)| (name.clone(), id_of(bucket, true)))
+            .map(|(name, bucket)| (name.clone(), id_of(bucket, vec![true; bucket.len()])))
             .collect();
         let services: Vec<(String, u32)> = index
             .services
             .iter()
-            .map(|(svc, bucket)| (svc.clone(), id_of(bucket, false)))
+            .map(|(svc, bucket)| {
+                let all = format!("{svc}:*");
+                let known = bucket
+                    .iter()
+                    .map(|&id| {
+                        matches!(self.ir.statements.get(id as usize).map(|st| &st.actions),
+                            Some(Actions::Patterns(p)) if p.contains(&all))
+                    })
+                    .collect();
+                (svc.clone(), id_of(bucket, known))
+            })
             .collect();
         let arms = bodies
             .iter()
@@ -347,16 +484,30 @@ impl Gen<'_> {
             .filter(|(_, (b, _))| !b.is_empty())
             .map(|(id, (bucket, known))| {
                 let id = uint(id as u32);
-                let body = self.bucket_body(bucket, *known);
+                let body = self.bucket_body(bucket, known);
                 quote!(#id => { #body })
             });
-        let fallback = self.bucket_body(&index.fallback, false);
-        let exact_map = self.name_map(&exact);
+        let fallback = self.bucket_body(&index.fallback, &vec![false; index.fallback.len()]);
+        let exact_fn = self.name_fn(&format_ident!("__action"), &exact);
+        // Without service buckets (no `service:*` action), an unlisted action has no bucket.
+        let bucket = if services.is_empty() {
+            quote!(__action(req.action).unwrap_or(u32::MAX))
+        } else {
+            quote! {
+                match __action(req.action) {
+                    Some(b) => b,
+                    None => match req.action.split_once(':') {
+                        Some((service, _)) => __service(service).unwrap_or(u32::MAX),
+                        None => u32::MAX,
+                    },
+                }
+            }
+        };
         let name_grants = self.name_grants();
-        let service_map = self.name_map(&services);
+        let service_fn = self.name_fn(&format_ident!("__service"), &services);
         quote! {
-            static __ACTIONS: #rt::compiled::NameMap = #exact_map;
-            static __SERVICES: #rt::compiled::NameMap = #service_map;
+            #exact_fn
+            #service_fn
             pub(super) fn evaluate<'r>(
                 req: &#rt::Request<'r>,
                 used: Option<&mut #rt::grants::UsedGrants<'r>>,
@@ -371,13 +522,7 @@ impl Gen<'_> {
                 req: &'r #rt::Request<'r>,
                 slots: &mut Option<__Slots<'r>>,
             ) -> #rt::Decision<'static> {
-                let bucket = match __ACTIONS.get(req.action) {
-                    Some(b) => b,
-                    None => match req.action.split_once(':') {
-                        Some((service, _)) => __SERVICES.get(service).unwrap_or(u32::MAX),
-                        None => u32::MAX,
-                    },
-                };
+                let bucket = #bucket;
                 let mut allow: Option<#rt::StatementRef<'static>> = None;
                 match bucket {
                     #(#arms)*
@@ -424,27 +569,32 @@ impl Gen<'_> {
         index.fallback.contains(&id) || index.services.values().any(|b| b.contains(&id))
     }
 
-    fn bucket_body(&self, bucket: &[u32], action_known: bool) -> TokenStream {
+    /// The statements of one bucket in order; `action_known[i]` says the bucket's actions all
+    /// match statement `bucket[i]`'s action element, so it is not checked again.
+    fn bucket_body(&self, bucket: &[u32], action_known: &[bool]) -> TokenStream {
         let rt = self.rt();
-        let calls = bucket.iter().filter_map(|&id| {
-            let st = self.ir.statements.get(id as usize)?;
-            let s = format_ident!("__s{}", id);
-            let a = format_ident!("__a{}", id);
-            let applies = if action_known || st.actions == Actions::Any {
-                quote!(#s(req, slots))
-            } else {
-                quote!(#a(req.action) && #s(req, slots))
-            };
-            let r = self.statement_ref(st);
-            Some(match st.effect {
-                Effect::Deny => quote! {
-                    if #applies { return #rt::Decision::Deny(#r); }
-                },
-                Effect::Allow => quote! {
-                    if allow.is_none() && #applies { allow = Some(#r); }
-                },
-            })
-        });
+        let calls = bucket
+            .iter()
+            .zip(action_known)
+            .filter_map(|(&id, &action_known)| {
+                let st = self.ir.statements.get(id as usize)?;
+                let s = format_ident!("__s{}", id);
+                let a = format_ident!("__a{}", id);
+                let applies = if action_known || st.actions == Actions::Any {
+                    quote!(#s(req, slots))
+                } else {
+                    quote!(#a(req.action) && #s(req, slots))
+                };
+                let r = self.statement_ref(st);
+                Some(match st.effect {
+                    Effect::Deny => quote! {
+                        if #applies { return #rt::Decision::Deny(#r); }
+                    },
+                    Effect::Allow => quote! {
+                        if allow.is_none() && #applies { allow = Some(#r); }
+                    },
+                })
+            });
         quote!(#(#calls)*)
     }
 
@@ -487,7 +637,7 @@ impl Gen<'_> {
                 quote!(if !(#check) { return false; })
             }
         };
-        let needs_slots = !st.conditions.is_empty() || resources_use_vars(&st.resources);
+        let needs_slots = self.reads_slot_table(st);
         let resolve = if needs_slots {
             quote!(let slots = __slots(req, slots);)
         } else {
@@ -544,14 +694,50 @@ impl Gen<'_> {
         }
     }
 
+    /// The value(s) of a slot's key: looked up directly, or read through the slot table (`slots`,
+    /// which the statement function has resolved then).
+    fn key_value(&self, slot: u16) -> TokenStream {
+        let rt = self.rt();
+        if self.is_direct(slot) {
+            let name = format_ident!("__K{}", slot);
+            quote!(#rt::slots::lookup(req, &#name))
+        } else {
+            let slot = uint(slot);
+            quote!(slots.get(&__KEYS, #slot))
+        }
+    }
+
+    fn is_direct(&self, slot: u16) -> bool {
+        self.direct.get(usize::from(slot)) == Some(&true)
+    }
+
+    /// Whether a statement reads some key through the slot table.
+    fn reads_slot_table(&self, st: &Statement) -> bool {
+        let table = |slot: u16| !self.is_direct(slot);
+        let in_resources = match &st.resources {
+            Resources::Patterns(p) | Resources::Not(p) => p.iter().any(|p| match p {
+                Pattern::Template(parts) => parts
+                    .iter()
+                    .any(|part| matches!(part, Part::Var(v) if table(v.slot))),
+                Pattern::Glob(_) => false,
+            }),
+            Resources::Any => false,
+        };
+        in_resources
+            || st
+                .conditions
+                .iter()
+                .any(|c| table(c.slot) || c.vars.iter().any(|v| table(v.slot)))
+    }
+
     fn variable(&self, v: &Var) -> TokenStream {
         let rt = self.rt();
-        let slot = uint(v.slot);
         let default = match &v.default {
             Some(d) => quote!(Some(#d)),
             None => quote!(None),
         };
-        quote!(#rt::cond::variable(slots.get(&__KEYS, #slot), #default))
+        let value = self.key_value(v.slot);
+        quote!(#rt::cond::variable(#value, #default))
     }
 
     fn principal(&self, p: &Principals) -> TokenStream {
@@ -606,6 +792,9 @@ impl Gen<'_> {
                 let values: Vec<_> = vars.iter().map(|v| self.variable(v)).collect();
                 let matched = if parts.iter().any(|p| matches!(p, Part::AnyChar)) {
                     quote!(#bang #rt::glob::matches_pieces(&[#(#pieces),*], req.resource, #rt::glob::Case::Sensitive))
+                } else if let Some(chain) = self.template_chain(parts, &vars, &quote!(req.resource))
+                {
+                    quote!(#bang #chain)
                 } else {
                     quote!(#bang #rt::glob::matches_star_pieces(&[#(#pieces),*], req.resource))
                 };
@@ -623,6 +812,58 @@ impl Gen<'_> {
                 }
             }
         }
+    }
+
+    /// A template without `?` as straight-line calls, when every text between two stars is one
+    /// piece (a constant or one variable): the texts before the first `*` stripped from the
+    /// start ([`tagpolicy_runtime::glob::strip_prefix`]), those after the last from the end,
+    /// each between found leftmost ([`tagpolicy_runtime::glob::star_after`]); without a `*`
+    /// nothing may be left. What [`tagpolicy_runtime::glob::matches_star_pieces`] decides, with
+    /// the constants inlined. `None` for other templates.
+    fn template_chain(
+        &self,
+        parts: &[Part],
+        vars: &[Var],
+        input: &TokenStream,
+    ) -> Option<TokenStream> {
+        let rt = self.rt();
+        let groups: Vec<&[Part]> = parts.split(|p| matches!(p, Part::Star)).collect();
+        let text = |p: &Part| -> Option<TokenStream> {
+            match p {
+                Part::Text(t) => Some(Literal::byte_string(t.as_bytes()).into_token_stream()),
+                Part::Var(v) => {
+                    let id = Self::var_ident(vars, v);
+                    Some(quote!(#id.as_bytes()))
+                }
+                Part::Star | Part::AnyChar => None,
+            }
+        };
+        let empty = |p: &&Part| matches!(p, Part::Text(t) if t.is_empty());
+        let (first, rest) = groups.split_first()?;
+        let mut steps: Vec<TokenStream> = Vec::new();
+        for p in first.iter().filter(|p| !empty(p)) {
+            let t = text(p)?;
+            steps.push(quote!(.and_then(|r| #rt::glob::strip_prefix(r, #t))));
+        }
+        let Some((last, middle)) = rest.split_last() else {
+            return Some(quote!(Some(#input.as_bytes()) #(#steps)* .is_some_and(|r| r.is_empty())));
+        };
+        for p in last.iter().rev().filter(|p| !empty(p)) {
+            let t = text(p)?;
+            steps.push(quote!(.and_then(|r| #rt::glob::strip_suffix(r, #t))));
+        }
+        for group in middle {
+            let pieces: Vec<&Part> = group.iter().filter(|p| !empty(p)).collect();
+            match pieces.as_slice() {
+                [] => {}
+                [p] => {
+                    let t = text(p)?;
+                    steps.push(quote!(.and_then(|r| #rt::glob::star_after(r, #t))));
+                }
+                _ => return None,
+            }
+        }
+        Some(quote!(Some(#input.as_bytes()) #(#steps)* .is_some()))
     }
 
     fn var_ident(vars: &[Var], v: &Var) -> proc_macro2::Ident {
@@ -675,8 +916,7 @@ impl Gen<'_> {
 
     fn condition(&self, c: &Condition, vars: &[Var]) -> TokenStream {
         let rt = self.rt();
-        let slot = uint(c.slot);
-        let value = quote!(slots.get(&__KEYS, #slot));
+        let value = self.key_value(c.slot);
         if let Test::Null {
             want_missing,
             want_present,

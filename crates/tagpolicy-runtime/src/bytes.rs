@@ -112,7 +112,7 @@ pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
         // A zero byte of x marks a match; the lowest set high bit is the first one (exact for
         // the first match, which is all we read).
         let x = u64::from_le_bytes(*c) ^ pattern;
-        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        let found = zero_bytes(x);
         if found != 0 {
             return Some(at.saturating_add((found.trailing_zeros() / 8) as usize));
         }
@@ -124,21 +124,64 @@ pub fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
         .map(|i| at.saturating_add(i))
 }
 
-/// The first position of `needle` in `hay` (`Some(0)` for an empty needle): a word-wide scan
-/// for its first byte, then a word comparison of the rest.
+/// The high bit of every zero byte of `x` (and possibly of a `0x01` byte just above a zero
+/// byte: callers verify candidates, and the lowest flagged byte is always a true zero).
+#[inline(always)]
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// The first position of `needle` in `hay` (`Some(0)` for an empty needle).
+///
+/// A one-byte needle is [`find_byte`]. A longer one is searched eight positions at a time by its
+/// first and last bytes together (two overlapping word loads per step, so a position is only
+/// compared in full when both ends match), then the rest of the positions one by one. With a
+/// needle known at build time (generated code inlines this), the comparisons are constants.
 #[inline(always)]
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let Some((&head, tail)) = needle.split_first() else {
+    let (Some(&head), Some(&tail)) = (needle.first(), needle.last()) else {
         return Some(0);
     };
-    let mut from = 0usize;
-    loop {
-        let at = from.checked_add(find_byte(hay.get(from..)?, head)?)?;
-        if starts_with(hay.get(at.checked_add(1)?..)?, tail) {
+    if needle.len() == 1 {
+        return find_byte(hay, head);
+    }
+    let last_at = hay.len().checked_sub(needle.len())?;
+    let span = needle.len().saturating_sub(1);
+    let (heads, tails) = (
+        ONES.wrapping_mul(u64::from(head)),
+        ONES.wrapping_mul(u64::from(tail)),
+    );
+    let mut at = 0usize;
+    // Block at `at`: positions at..at+8, read at `at` (first bytes) and `at + span` (last bytes).
+    while let (Some(h), Some(t)) = (
+        hay.get(at..).and_then(<[u8]>::first_chunk::<8>),
+        hay.get(at.saturating_add(span)..)
+            .and_then(<[u8]>::first_chunk::<8>),
+    ) {
+        let both = (u64::from_le_bytes(*h) ^ heads) | (u64::from_le_bytes(*t) ^ tails);
+        let mut found = zero_bytes(both);
+        while found != 0 {
+            let i = at.saturating_add((found.trailing_zeros() / 8) as usize);
+            if hay
+                .get(i..i.saturating_add(needle.len()))
+                .is_some_and(|w| eq(w, needle))
+            {
+                return Some(i);
+            }
+            found &= found.wrapping_sub(1);
+        }
+        at = at.saturating_add(8);
+    }
+    while at <= last_at {
+        if hay
+            .get(at..at.saturating_add(needle.len()))
+            .is_some_and(|w| eq(w, needle))
+        {
             return Some(at);
         }
-        from = at.checked_add(1)?;
+        at = at.saturating_add(1);
     }
+    None
 }
 
 #[cfg(test)]
@@ -215,6 +258,24 @@ mod tests {
             }
         }
         assert_eq!(find(b"abc", b"abcd"), None);
+        // Long haystacks over a small alphabet: many partial matches, every block position.
+        let alphabet = b"ab:";
+        let long: Vec<u8> = (0..97u32)
+            .map(|i| alphabet[((i * i + 7 * i) % 3) as usize])
+            .collect();
+        for n in 2..=12usize {
+            for code in 0..3u32.pow(n.min(6) as u32) {
+                let needle: Vec<u8> = (0..n)
+                    .map(|i| alphabet[((code / 3u32.pow((i % 6) as u32)) % 3) as usize])
+                    .collect();
+                for cut in [0, 1, 7, 8, 9, 30, 96, 97] {
+                    let h = &long[..cut];
+                    let want =
+                        (0..=h.len().saturating_sub(n)).find(|&i| h[i..].starts_with(&needle));
+                    assert_eq!(find(h, &needle), want, "{needle:?} in {cut}");
+                }
+            }
+        }
         assert_eq!(find(b"", b""), Some(0));
     }
 }

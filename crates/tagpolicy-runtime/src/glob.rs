@@ -87,7 +87,8 @@ fn matches_star_text(pattern: &[u8], input: &[u8]) -> bool {
 
 /// A star-only glob given as the text before its first `*` (a prefix of the input), the texts
 /// between stars (found leftmost, in order; an empty one matches at once) and the text after its
-/// last `*` (a suffix): what [`matches_stars`] and [`matches`] without `?` both decide.
+/// last `*` (a suffix): what [`matches_stars`] and [`matches`] without `?` both decide, through
+/// [`star_span`] and [`star_after`] as generated code does.
 #[inline]
 fn star_parts_match<'p>(
     first: &[u8],
@@ -95,23 +96,79 @@ fn star_parts_match<'p>(
     last: &[u8],
     input: &[u8],
 ) -> bool {
-    // The first and last parts may not overlap in the input.
-    if input.len() < first.len().saturating_add(last.len())
-        || !crate::bytes::starts_with(input, first)
-        || !crate::bytes::ends_with(input, last)
-    {
+    let Some(mut rest) = star_span(input, first, last) else {
         return false;
-    }
-    let mut rest = input
-        .get(first.len()..input.len().saturating_sub(last.len()))
-        .unwrap_or(&[]);
+    };
     for part in middle {
-        match crate::bytes::find(rest, part) {
-            Some(at) => rest = rest.get(at.saturating_add(part.len())..).unwrap_or(&[]),
+        match star_after(rest, part) {
+            Some(after) => rest = after,
             None => return false,
         }
     }
     true
+}
+
+/// For a star-only glob whose text before the first `*` is `first` and after the last `*` is
+/// `last`: the part of `input` between them (where the texts between stars must be found), or
+/// `None` when `input` does not start with `first` and end with `last` without overlap.
+///
+/// Generated code decides a constant star-only glob as `star_span` followed by one
+/// [`star_after`] per text between stars, with every text a constant.
+///
+/// ```
+/// use tagpolicy_runtime::glob::{star_after, star_span};
+/// // arn:aws:ec2:*:*:instance/*
+/// let m = |arn: &str| {
+///     star_span(arn.as_bytes(), b"arn:aws:ec2:", b"")
+///         .and_then(|r| star_after(r, b":"))
+///         .and_then(|r| star_after(r, b":instance/"))
+///         .is_some()
+/// };
+/// assert!(m("arn:aws:ec2:us-east-1:1:instance/i-1"));
+/// assert!(!m("arn:aws:ec2:us-east-1:1:volume/v-1"));
+/// ```
+#[inline(always)]
+pub fn star_span<'i>(input: &'i [u8], first: &[u8], last: &[u8]) -> Option<&'i [u8]> {
+    // The first and last parts may not overlap in the input.
+    let end = input.len().checked_sub(last.len())?;
+    if end < first.len()
+        || !crate::bytes::starts_with(input, first)
+        || !crate::bytes::ends_with(input, last)
+    {
+        return None;
+    }
+    input.get(first.len()..end)
+}
+
+/// `rest` without `text` at its start, if it starts with it: how generated code matches the
+/// literal text and policy-variable values before a template's first `*` (or all of a template
+/// without `*`, which must then leave nothing).
+#[inline(always)]
+pub fn strip_prefix<'i>(rest: &'i [u8], text: &[u8]) -> Option<&'i [u8]> {
+    if crate::bytes::starts_with(rest, text) {
+        rest.get(text.len()..)
+    } else {
+        None
+    }
+}
+
+/// `rest` without `text` at its end, if it ends with it (the texts after a template's last `*`,
+/// stripped from the last).
+#[inline(always)]
+pub fn strip_suffix<'i>(rest: &'i [u8], text: &[u8]) -> Option<&'i [u8]> {
+    if crate::bytes::ends_with(rest, text) {
+        rest.get(..rest.len().saturating_sub(text.len()))
+    } else {
+        None
+    }
+}
+
+/// The rest of `rest` after the leftmost occurrence of `part` (a text between two stars), or
+/// `None` when it does not occur. See [`star_span`].
+#[inline(always)]
+pub fn star_after<'i>(rest: &'i [u8], part: &[u8]) -> Option<&'i [u8]> {
+    let at = crate::bytes::find(rest, part)?;
+    rest.get(at.checked_add(part.len())?..)
 }
 
 /// Like [`matches`], but ASCII letters compare case-insensitively (IAM action names).
@@ -490,7 +547,7 @@ fn piece_text<'a>(p: &Piece<'a>) -> &'a [u8] {
 /// `hay` without the concatenation of `group`'s texts at its start, if it starts with it.
 fn strip_prefix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h [u8]> {
     for p in group {
-        hay = hay.strip_prefix(piece_text(p))?;
+        hay = strip_prefix(hay, piece_text(p))?;
     }
     Some(hay)
 }
@@ -498,7 +555,7 @@ fn strip_prefix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h
 /// `hay` without the concatenation of `group`'s texts at its end, if it ends with it.
 fn strip_suffix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h [u8]> {
     for p in group.iter().rev() {
-        hay = hay.strip_suffix(piece_text(p))?;
+        hay = strip_suffix(hay, piece_text(p))?;
     }
     Some(hay)
 }

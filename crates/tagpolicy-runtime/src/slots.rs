@@ -235,66 +235,92 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// Searches the request for a slot's key: where its value is, packed, or [`MISSING`].
     fn locate<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> u32 {
         let info = keys.info(slot);
-        let req = self.request;
-        let found = |kind: u32, index: usize| pack(kind, index).unwrap_or(MISSING);
-        if let Some((TagFamily::Principal, tag_key)) = info.tag {
-            if !req.grants.is_empty() {
-                if let Some(row) = req.grants.tag_row(tag_key, &req.grant_context()) {
-                    return found(GRANTED_TAG, row as usize);
-                }
-            }
-        }
-        let named = |k: &str| {
-            crate::bytes::eq_ignore_ascii_case(k.as_bytes(), info.name.as_bytes())
-                || (info.aliased && keys.slot_of(k) == Some(slot))
-        };
-        if let Some(i) = req.context.iter().position(|(k, _)| named(k)) {
-            return found(CONTEXT, i);
-        }
-        if let Some((family, tag_key)) = info.tag {
-            let (tags, kind) = match family {
-                TagFamily::Principal => (req.principal_tags, PRINCIPAL_TAG),
-                TagFamily::Resource => (req.resource_tags, RESOURCE_TAG),
-                TagFamily::Request => (req.request_tags, REQUEST_TAG),
-            };
-            if let Some(i) = tags.iter().position(|(k, _)| {
-                crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes())
-            }) {
-                return found(kind, i);
-            }
-        }
-        match info.builtin {
-            Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
-            Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
-            Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
-            _ => MISSING,
-        }
+        locate(self.request, &info, |k| {
+            info.aliased && keys.slot_of(k) == Some(slot)
+        })
     }
 
     fn decode(&self, r: u32) -> Resolved<'a> {
-        let index = (r & INDEX_MASK) as usize;
-        let req = self.request;
-        let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
-            Some((_, v)) => Resolved::One(Scalar::Str(v)),
-            None => Resolved::Missing,
-        };
-        match r >> KIND_SHIFT {
-            CONTEXT => match req.context.get(index) {
-                Some((_, v)) => Resolved::of_value(v),
-                None => Resolved::Missing,
-            },
-            PRINCIPAL_TAG => tag_value(req.principal_tags),
-            RESOURCE_TAG => tag_value(req.resource_tags),
-            REQUEST_TAG => tag_value(req.request_tags),
-            CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
-            EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
-            TAG_KEYS => Resolved::TagKeys(req.request_tags),
-            GRANTED_TAG => match req.grants.tag_at(r & INDEX_MASK) {
-                Some((v, _)) => Resolved::One(Scalar::Str(v)),
-                None => Resolved::Missing,
-            },
-            _ => Resolved::Missing,
+        decode(self.request, r)
+    }
+}
+
+/// The value(s) of one key in `request`, searched for without a slot table: what generated code
+/// calls for a key that only one condition of the policy reads (so nothing would be gained by
+/// remembering where it was found). `info` is a constant there, so the searches compare against
+/// constant names. The precedence is [`Slots::get`]'s (it calls the same search). A key with
+/// aliases (`aliased`) is only found under its own name here: such keys go through a slot table.
+#[inline(always)]
+pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> {
+    decode(request, locate(request, info, |_| false))
+}
+
+/// Searches `request` for the key `info` describes (or a context key `alias` accepts): where its
+/// value is, packed, or [`MISSING`]. Precedence: a tag a counting grant gives (principal tags
+/// only), the first context entry with that key, the tag sets, the built-in values.
+#[inline(always)]
+fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> bool) -> u32 {
+    let req = request;
+    let found = |kind: u32, index: usize| pack(kind, index).unwrap_or(MISSING);
+    if let Some((TagFamily::Principal, tag_key)) = info.tag {
+        if !req.grants.is_empty() {
+            if let Some(row) = req.grants.tag_row(tag_key, &req.grant_context()) {
+                return found(GRANTED_TAG, row as usize);
+            }
         }
+    }
+    let named = |k: &str| {
+        crate::bytes::eq_ignore_ascii_case(k.as_bytes(), info.name.as_bytes()) || alias(k)
+    };
+    if let Some(i) = req.context.iter().position(|(k, _)| named(k)) {
+        return found(CONTEXT, i);
+    }
+    if let Some((family, tag_key)) = info.tag {
+        let (tags, kind) = match family {
+            TagFamily::Principal => (req.principal_tags, PRINCIPAL_TAG),
+            TagFamily::Resource => (req.resource_tags, RESOURCE_TAG),
+            TagFamily::Request => (req.request_tags, REQUEST_TAG),
+        };
+        if let Some(i) = tags
+            .iter()
+            .position(|(k, _)| crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes()))
+        {
+            return found(kind, i);
+        }
+    }
+    match info.builtin {
+        Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
+        Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
+        Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
+        _ => MISSING,
+    }
+}
+
+/// The value(s) a packed reference from [`locate`] points at.
+#[inline(always)]
+fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
+    let index = (r & INDEX_MASK) as usize;
+    let req = request;
+    let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
+        Some((_, v)) => Resolved::One(Scalar::Str(v)),
+        None => Resolved::Missing,
+    };
+    match r >> KIND_SHIFT {
+        CONTEXT => match req.context.get(index) {
+            Some((_, v)) => Resolved::of_value(v),
+            None => Resolved::Missing,
+        },
+        PRINCIPAL_TAG => tag_value(req.principal_tags),
+        RESOURCE_TAG => tag_value(req.resource_tags),
+        REQUEST_TAG => tag_value(req.request_tags),
+        CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
+        EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
+        TAG_KEYS => Resolved::TagKeys(req.request_tags),
+        GRANTED_TAG => match req.grants.tag_at(r & INDEX_MASK) {
+            Some((v, _)) => Resolved::One(Scalar::Str(v)),
+            None => Resolved::Missing,
+        },
+        _ => Resolved::Missing,
     }
 }
 
