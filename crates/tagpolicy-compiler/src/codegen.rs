@@ -177,7 +177,7 @@ fn glob_test(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStrea
 /// [`tagpolicy_runtime::glob::star_span`] for the text before the first and after the last `*`,
 /// then [`tagpolicy_runtime::glob::star_after`] for each text between stars, every text a byte
 /// string constant (so the comparisons and searches are specialised to it).
-fn star_chain(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStream {
+pub(crate) fn star_chain(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStream {
     let parts: Vec<&str> = pattern.split('*').collect();
     let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
         return quote!(true);

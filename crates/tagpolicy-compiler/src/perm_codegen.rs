@@ -150,8 +150,8 @@ fn resource_glob_test(pattern: &str) -> TokenStream {
     match PatternTest::of(pattern) {
         PatternTest::Any => quote!(true),
         PatternTest::Exact(text) => quote!((req.resource.id == #text)),
-        PatternTest::Stars { parts, .. } => {
-            quote!(__rt::glob::matches_stars(&[#(#parts),*], req.resource.id))
+        PatternTest::Stars { pattern, .. } => {
+            crate::codegen::star_chain(&quote!(__rt), &pattern, &quote!(req.resource.id))
         }
         PatternTest::Glob(pattern) => quote!(__rt::glob::matches(#pattern, req.resource.id)),
     }
