@@ -302,11 +302,14 @@ impl Gen<'_> {
             });
             return quote!(#rt::compiled::NameMap::Small(&[#(#items),*]));
         }
-        let map = self.phf_map(
+        // Byte-string keys: a name folded on the stack is looked up without a UTF-8 check (the
+        // perfect hash of a `str` is that of its bytes, so the generator's layout holds).
+        let map = self.phf_map_with(
             entries
                 .iter()
                 .map(|(k, v)| (k.as_str(), quote!(#v)))
                 .collect(),
+            |k| Literal::byte_string(k.as_bytes()).into_token_stream(),
         );
         quote!(#rt::compiled::NameMap::Phf(#map))
     }
@@ -358,6 +361,15 @@ impl Gen<'_> {
 
     /// A `phf::Map<&'static str, V>` literal.
     fn phf_map(&self, entries: Vec<(&str, TokenStream)>) -> TokenStream {
+        self.phf_map_with(entries, |k| quote!(#k))
+    }
+
+    /// A `phf::Map` literal whose keys are written by `key` (a `str` or a byte-string literal).
+    fn phf_map_with(
+        &self,
+        entries: Vec<(&str, TokenStream)>,
+        write_key: impl Fn(&str) -> TokenStream,
+    ) -> TokenStream {
         let rt = self.rt();
         let keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
         let state = phf_generator::generate_hash(&keys);
@@ -370,7 +382,10 @@ impl Gen<'_> {
             .map
             .iter()
             .filter_map(|&i| entries.get(i))
-            .map(|(k, v)| quote!((#k, #v)));
+            .map(|(k, v)| {
+                let k = write_key(k);
+                quote!((#k, #v))
+            });
         quote! {
             #rt::__private::phf::Map {
                 key: #key,

@@ -107,9 +107,9 @@ pub enum NameMap {
     /// At most a few entries: linear, ASCII-case-insensitive comparison.
     #[doc(hidden)]
     Small(&'static [(&'static str, u32)]),
-    /// A perfect-hash map over the lower-cased names.
+    /// A perfect-hash map over the lower-cased names (their bytes).
     #[doc(hidden)]
-    Phf(phf::Map<&'static str, u32>),
+    Phf(phf::Map<&'static [u8], u32>),
 }
 
 impl NameMap {
@@ -131,7 +131,7 @@ impl NameMap {
         match self {
             NameMap::Small(entries) => entries
                 .iter()
-                .find(|(k, _)| is_prefixed(k, prefix, name))
+                .find(|(k, _)| is_prefixed(k.as_bytes(), prefix, name))
                 .map(|(_, v)| *v),
             NameMap::Phf(map) => {
                 let mut buf = [0u8; FOLD_BUFFER];
@@ -144,12 +144,23 @@ impl NameMap {
                 let (head, tail) = dst.split_at_mut(prefix.len());
                 head.copy_from_slice(prefix.as_bytes());
                 tail.copy_from_slice(name.as_bytes());
-                dst.make_ascii_lowercase();
-                let folded = core::str::from_utf8(dst).ok()?;
-                map.get(folded).copied()
+                fold_in_place(dst);
+                map.get(&*dst).copied()
             }
         }
     }
+}
+
+/// Lower-cases the ASCII letters of `bytes`, eight at a time.
+#[inline]
+fn fold_in_place(bytes: &mut [u8]) {
+    let mut chunks = bytes.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        if let Some(word) = chunk.first_chunk_mut::<8>() {
+            *word = crate::bytes::fold(u64::from_ne_bytes(*word)).to_ne_bytes();
+        }
+    }
+    chunks.into_remainder().make_ascii_lowercase();
 }
 
 /// Whether the lower-cased `key` is `name` in any ASCII case.
@@ -159,12 +170,12 @@ fn eq_folded(key: &str, name: &str) -> bool {
 }
 
 /// Whether the lower-cased `key` is `prefix` followed by `name` in any ASCII case.
-fn is_prefixed(key: &str, prefix: &str, name: &str) -> bool {
+fn is_prefixed(key: &[u8], prefix: &str, name: &str) -> bool {
     key.len() == prefix.len().saturating_add(name.len())
-        && key.get(..prefix.len()) == Some(prefix)
+        && key.get(..prefix.len()) == Some(prefix.as_bytes())
         && key
             .get(prefix.len()..)
-            .is_some_and(|rest| rest.eq_ignore_ascii_case(name))
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(name.as_bytes()))
 }
 
 /// The key table of a compiled policy: names → slots, with what each slot stands for.
