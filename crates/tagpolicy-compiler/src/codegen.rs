@@ -10,6 +10,10 @@
 //!   applicable Deny returns, the first applicable Allow is remembered, exactly as the run-time
 //!   evaluator walks the same IR.
 //!
+//! Sets of more than [`COMPACT_ABOVE`] statements are generated differently: as static data that
+//! the runtime walks (see [`crate::table_codegen`]), because thousands of statement functions cost
+//! rustc minutes.
+//!
 //! Output is deterministic (no hash-map iteration, a fixed phf seed), so snapshots only move when
 //! behaviour does. Generated code refers to the runtime through one root path
 //! ([`CodegenOptions::runtime_path`]).
@@ -46,7 +50,13 @@ impl Default for CodegenOptions {
 }
 
 /// Generates the block expression of type `CompiledPolicy` for a policy set.
+///
+/// Sets of more than [`COMPACT_ABOVE`] statements become static data evaluated by the runtime
+/// (see [`crate::table_codegen`]); smaller ones straight-line code.
 pub fn generate(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
+    if ir.statements.len() > COMPACT_ABOVE {
+        return crate::table_codegen::generate_table(ir, opts);
+    }
     Gen { ir, opts }.policy()
 }
 
@@ -125,8 +135,8 @@ fn glob_test(rt: &TokenStream, pattern: &str, input: &TokenStream) -> TokenStrea
     }
 }
 
-/// Above this many statements, generated code favours size (see `Gen::compact`).
-const COMPACT_ABOVE: usize = 256;
+/// Above this many statements, a set is generated as static data (see [`crate::table_codegen`]).
+pub const COMPACT_ABOVE: usize = 256;
 
 fn uint(v: impl Into<u64>) -> Literal {
     Literal::u64_unsuffixed(v.into())
@@ -157,12 +167,6 @@ impl Gen<'_> {
     /// Inside the generated module the runtime is imported as `__rt`.
     fn rt(&self) -> TokenStream {
         quote!(__rt)
-    }
-
-    /// Whether the set is large enough that code size matters more than inlining every
-    /// comparison: conditions then call shared runtime functions instead of closures.
-    fn compact(&self) -> bool {
-        self.ir.statements.len() > COMPACT_ABOVE
     }
 
     fn slot_cap(&self) -> usize {
@@ -523,15 +527,9 @@ impl Gen<'_> {
             let check = self.condition(c, &vars);
             quote!(if !(#check) { return false; })
         });
-        // Large sets: no inlining hints (rustc's time goes up with thousands of them).
-        let inline = if self.compact() {
-            quote!()
-        } else {
-            quote!(#[inline])
-        };
         quote! {
             #action_fn
-            #inline
+            #[inline]
             fn #s<'r>(req: &'r #rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
                 #principal
                 #resource_before
@@ -685,27 +683,6 @@ impl Gen<'_> {
             return quote!(#rt::cond::null(#value, #want_missing, #want_present));
         }
         let mode = self.mode(c.mode);
-        if self.compact() {
-            if let Test::Equals {
-                ignore_case,
-                constants,
-                templates,
-            } = &c.test
-            {
-                match (constants.as_slice(), templates.as_slice()) {
-                    (cs, []) if cs.len() <= SMALL_MAP => {
-                        return quote!(#rt::cond::text_in(#mode, #value, &[#(#cs),*], #ignore_case));
-                    }
-                    ([], [t]) if matches!(t.as_slice(), [Part::Var(_)]) => {
-                        if let [Part::Var(v)] = t.as_slice() {
-                            let id = Self::var_ident(vars, v);
-                            return quote!(#rt::cond::text_is(#mode, #value, #id, #ignore_case));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let body = self.test(&c.test, vars);
         quote!(#rt::cond::check(#mode, #value, |s| { #body }))
     }
