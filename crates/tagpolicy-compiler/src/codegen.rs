@@ -10,6 +10,10 @@
 //!   applicable Deny returns, the first applicable Allow is remembered, exactly as the run-time
 //!   evaluator walks the same IR.
 //!
+//! Sets of more than [`COMPACT_ABOVE`] statements are generated differently: as static data that
+//! the runtime walks (see [`crate::table_codegen`]), because thousands of statement functions cost
+//! rustc minutes.
+//!
 //! Output is deterministic (no hash-map iteration, a fixed phf seed), so snapshots only move when
 //! behaviour does. Generated code refers to the runtime through one root path
 //! ([`CodegenOptions::runtime_path`]).
@@ -46,18 +50,23 @@ impl Default for CodegenOptions {
 }
 
 /// Generates the block expression of type `CompiledPolicy` for a policy set.
+///
+/// Sets of more than [`COMPACT_ABOVE`] statements become static data evaluated by the runtime
+/// (see [`crate::table_codegen`]); smaller ones straight-line code.
 pub fn generate(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
-    let compact = ir.statements.len() > COMPACT_ABOVE;
-    let direct = direct_keys(ir, compact);
+    if ir.statements.len() > COMPACT_ABOVE {
+        return crate::table_codegen::generate_table(ir, opts);
+    }
+    let direct = direct_keys(ir);
     Gen { ir, opts, direct }.policy()
 }
 
 /// For each slot, whether generated code looks its key up directly ([`tagpolicy_runtime::slots::lookup`],
 /// with the key's name a constant) instead of through the slot table: keys read at exactly one
 /// place in the set (one condition, one policy variable of a statement's conditions, or one
-/// resource template), without aliases, in a set that is not compact. Remembering where such a
-/// key was found would cost more than it saves, since nothing reads it again.
-fn direct_keys(ir: &PolicySet, compact: bool) -> Vec<bool> {
+/// resource template), without aliases. Remembering where such a key was found would cost more
+/// than it saves, since nothing reads it again.
+fn direct_keys(ir: &PolicySet) -> Vec<bool> {
     let mut reads = vec![0u32; ir.keys.len()];
     let mut count = |slot: u16| {
         if let Some(r) = reads.get_mut(usize::from(slot)) {
@@ -93,7 +102,7 @@ fn direct_keys(ir: &PolicySet, compact: bool) -> Vec<bool> {
     ir.keys
         .iter()
         .zip(reads)
-        .map(|(k, n)| !compact && n <= 1 && k.aliases.is_empty())
+        .map(|(k, n)| n <= 1 && k.aliases.is_empty())
         .collect()
 }
 
@@ -196,8 +205,8 @@ pub(crate) fn star_chain(rt: &TokenStream, pattern: &str, input: &TokenStream) -
     quote!(#rt::glob::star_span(#input.as_bytes(), #first, #last) #(#middle)* .is_some())
 }
 
-/// Above this many statements, generated code favours size (see `Gen::compact`).
-const COMPACT_ABOVE: usize = 256;
+/// Above this many statements, a set is generated as static data (see [`crate::table_codegen`]).
+pub const COMPACT_ABOVE: usize = 256;
 
 fn uint(v: impl Into<u64>) -> Literal {
     Literal::u64_unsuffixed(v.into())
@@ -228,12 +237,6 @@ impl Gen<'_> {
     /// Inside the generated module the runtime is imported as `__rt`.
     fn rt(&self) -> TokenStream {
         quote!(__rt)
-    }
-
-    /// Whether the set is large enough that code size matters more than inlining every
-    /// comparison: conditions then call shared runtime functions instead of closures.
-    fn compact(&self) -> bool {
-        self.ir.statements.len() > COMPACT_ABOVE
     }
 
     fn slot_cap(&self) -> usize {
@@ -688,15 +691,9 @@ impl Gen<'_> {
             let check = self.condition(c, &vars);
             quote!(if !(#check) { return false; })
         });
-        // Large sets: no inlining hints (rustc's time goes up with thousands of them).
-        let inline = if self.compact() {
-            quote!()
-        } else {
-            quote!(#[inline])
-        };
         quote! {
             #action_fn
-            #inline
+            #[inline]
             fn #s<'r>(req: &'r #rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
                 #principal
                 #resource_before
@@ -940,27 +937,6 @@ impl Gen<'_> {
             return quote!(#rt::cond::null(#value, #want_missing, #want_present));
         }
         let mode = self.mode(c.mode);
-        if self.compact() {
-            if let Test::Equals {
-                ignore_case,
-                constants,
-                templates,
-            } = &c.test
-            {
-                match (constants.as_slice(), templates.as_slice()) {
-                    (cs, []) if cs.len() <= SMALL_MAP => {
-                        return quote!(#rt::cond::text_in(#mode, #value, &[#(#cs),*], #ignore_case));
-                    }
-                    ([], [t]) if matches!(t.as_slice(), [Part::Var(_)]) => {
-                        if let [Part::Var(v)] = t.as_slice() {
-                            let id = Self::var_ident(vars, v);
-                            return quote!(#rt::cond::text_is(#mode, #value, #id, #ignore_case));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let body = self.test(&c.test, vars);
         quote!(#rt::cond::check(#mode, #value, |s| { #body }))
     }

@@ -38,6 +38,7 @@ pub mod perm_codegen;
 pub mod perm_eval;
 pub mod perm_ir;
 pub mod permissions;
+pub mod table_codegen;
 pub mod values;
 
 pub use diag::{Diagnostic, Errors, Severity, Source};

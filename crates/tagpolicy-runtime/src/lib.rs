@@ -37,6 +37,7 @@ pub mod request;
 pub mod scalar;
 pub mod scratch;
 pub mod slots;
+pub mod table;
 pub mod time;
 
 pub use access::{

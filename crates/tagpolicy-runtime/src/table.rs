@@ -1,0 +1,696 @@
+//! A compiled policy as static data: the form the code generator emits for large policy sets.
+//!
+//! Thousands of statements as thousands of functions cost rustc minutes; as constant descriptors
+//! they cost it seconds. Here every statement is a [`Stmt`] (resource globs split at `*` at build
+//! time, each condition as operator mode, slot and constant values), the action dispatch is two
+//! name maps to [`Bucket`]s of statement indices, and one function, [`evaluate`], decides a
+//! request by walking that data. It is compiled once, in this crate, for every policy set.
+//!
+//! It executes what the compiler's IR decided and nothing else: the data mirrors the IR one to
+//! one, and conditions go through [`crate::cond`] exactly as the run-time evaluator's do. Like
+//! everything in this crate, it never allocates and never panics.
+//!
+//! The types are public so that generated `static`s can name them; they are not a stable API.
+
+use crate::arn;
+use crate::compiled::{NameMap, StaticKeys};
+use crate::cond::{self, Cmp, Mode};
+use crate::decision::{Decision, StatementRef};
+use crate::glob::{self, Piece};
+use crate::grants::UsedGrants;
+use crate::ip::Cidr;
+use crate::request::{Request, Scalar};
+use crate::scalar;
+use crate::slots::{self, Slots};
+use crate::time::Timestamp;
+
+/// Entries of the slot table of a tabled policy (see [`Slots`]): a set with more keys shares them.
+pub const SLOT_CAPACITY: usize = 32;
+
+/// Most pieces (text, wildcards, variables) one pattern or template may have: the compiler rejects
+/// longer ones, and evaluation (here and in the run-time evaluator) substitutes variables into a
+/// buffer of this size on the stack.
+pub const MAX_TEMPLATE_PARTS: usize = 32;
+
+/// Up to this many constants a `StringEquals` list is compared one by one; above, it is searched
+/// (it is sorted).
+const LINEAR_CONSTANTS: usize = 8;
+
+type TableSlots<'r> = Slots<'r, SLOT_CAPACITY>;
+
+/// A whole policy set as data.
+///
+/// Statements are rows of numbers; what they share (resource elements, condition lists, …) is
+/// stored once, in pools the rows index. rustc checks and evaluates a `static` of plain rows
+/// about fifty times faster than one of nested slices and enums per statement, and generated
+/// sets repeat their patterns and conditions a lot.
+#[derive(Debug)]
+pub struct Table {
+    /// Key names → slots.
+    pub keys: StaticKeys,
+    /// Lower-cased action names written without wildcards → index in `buckets`.
+    pub actions: NameMap,
+    /// Lower-cased service prefixes → index in `buckets`.
+    pub services: NameMap,
+    /// The candidate lists the two maps select.
+    pub buckets: &'static [Bucket],
+    /// The candidates for an action neither map names.
+    pub fallback: Bucket,
+    /// Every statement, by flat index.
+    pub statements: &'static [Stmt],
+    /// The `Sid`s of statements ([`Stmt::sid`]).
+    pub sids: &'static [&'static str],
+    /// The distinct action elements ([`Stmt::actions`]).
+    pub action_elements: &'static [Actions],
+    /// The distinct principal elements ([`Stmt::principals`]).
+    pub principal_elements: &'static [Principals],
+    /// The distinct resource elements ([`Stmt::resources`]).
+    pub resource_elements: &'static [Resources],
+    /// The distinct condition lists ([`Stmt::conditions`]).
+    pub condition_lists: &'static [&'static [Cond]],
+    /// For each policy, the flat index of its first statement.
+    pub policy_offsets: &'static [u32],
+    /// For each statement (flat index), the slots of the principal tag keys it reads; empty when
+    /// no statement reads one.
+    pub grant_slots: &'static [&'static [u16]],
+}
+
+/// The statements a request's action selects, in statement order.
+#[derive(Debug)]
+pub struct Bucket {
+    /// Whether every listed statement is already known to cover the action (an exact name's
+    /// bucket): then their action elements are not checked again.
+    pub known: bool,
+    /// Flat statement indices, ascending.
+    pub statements: &'static [u32],
+}
+
+/// One statement: numbers, most of them indices into the pools of its [`Table`]. An index
+/// outside its pool (which generated code never writes) makes the statement apply if it is a
+/// `Deny` and not if it is an `Allow`: in doubt, deny.
+#[derive(Debug)]
+pub struct Stmt {
+    /// Index of its policy.
+    pub policy: u32,
+    /// Index within its policy.
+    pub statement: u32,
+    /// Its `Sid` in [`Table::sids`], or [`NO_SID`].
+    pub sid: u32,
+    /// `Deny` rather than `Allow`.
+    pub deny: bool,
+    /// Its action element in [`Table::action_elements`], checked only in buckets that do not
+    /// know the action.
+    pub actions: u32,
+    /// Its principal element in [`Table::principal_elements`].
+    pub principals: u32,
+    /// Its resource element in [`Table::resource_elements`].
+    pub resources: u32,
+    /// Its conditions (all must hold) in [`Table::condition_lists`].
+    pub conditions: u32,
+}
+
+/// [`Stmt::sid`] of a statement without `Sid`.
+pub const NO_SID: u32 = u32::MAX;
+
+/// The action element of a statement.
+#[derive(Debug)]
+pub enum Actions {
+    /// Only ever selected through buckets that know the action (never checked).
+    Indexed,
+    /// `"Action": "*"`.
+    Any,
+    /// `Action`: any pattern matches.
+    Is(&'static [ActionPattern]),
+    /// `NotAction`: no pattern matches.
+    Not(&'static [ActionPattern]),
+}
+
+/// A lower-case action pattern, matched ASCII-case-insensitively.
+#[derive(Debug)]
+pub enum ActionPattern {
+    /// Only `*`: every action.
+    Any,
+    /// Split at `*` ([`glob::matches_stars_folded`]; one part is a plain name).
+    Stars(&'static [&'static str]),
+    /// With `?` ([`glob::matches_ascii_case_insensitive`]).
+    Glob(&'static str),
+}
+
+/// The principal element.
+#[derive(Debug)]
+pub enum Principals {
+    /// No principal element, or `"*"`.
+    Any,
+    /// The request's principal is one of these.
+    Is(&'static [&'static str]),
+    /// The request's principal is none of these (`"*"` among them: there is no principal).
+    Not(&'static [&'static str]),
+}
+
+/// The resource element.
+#[derive(Debug)]
+pub enum Resources {
+    /// `"Resource": "*"`.
+    Any,
+    /// `Resource`: any pattern matches.
+    Is(&'static [Pattern]),
+    /// `NotResource`: no pattern matches (a pattern whose variable has no value is no answer,
+    /// so the element does not match).
+    Not(&'static [Pattern]),
+}
+
+/// A case-sensitive pattern with `*` and `?` wildcards.
+#[derive(Debug)]
+pub enum Pattern {
+    /// Only `*`: everything.
+    Any,
+    /// No wildcard: the text itself.
+    Exact(&'static str),
+    /// `*` wildcards only, split at them ([`glob::matches_stars`]).
+    Stars(&'static [&'static str]),
+    /// With `?` ([`glob::matches`]).
+    Glob(&'static str),
+    /// With policy variables.
+    Template(&'static [Part]),
+}
+
+/// A piece of a pattern or template.
+#[derive(Debug)]
+pub enum Part {
+    /// Literal text.
+    Text(&'static str),
+    /// `*` (patterns only).
+    Star,
+    /// `?` (patterns only).
+    AnyChar,
+    /// A policy variable.
+    Var(Var),
+}
+
+/// A policy variable: the single string value of a slot's key, else the default.
+#[derive(Debug)]
+pub struct Var {
+    /// The slot of its key.
+    pub slot: u16,
+    /// Its default.
+    pub default: Option<&'static str>,
+}
+
+/// One condition.
+#[derive(Debug)]
+pub struct Cond {
+    /// The key's slot.
+    pub slot: u16,
+    /// Negation, qualifier, `IfExists`.
+    pub mode: Mode,
+    /// Every variable the values use: if one has no value, the condition fails.
+    pub vars: &'static [Var],
+    /// What is compared.
+    pub test: Test,
+}
+
+/// What a condition compares, in the operator's positive form (see the compiler's IR).
+#[derive(Debug)]
+pub enum Test {
+    /// `StringEquals` / `StringEqualsIgnoreCase`.
+    Equals {
+        /// Whether case is ignored.
+        ignore_case: bool,
+        /// Constant values, sorted, without duplicates.
+        constants: &'static [&'static str],
+        /// Values with variables (text and variables only).
+        templates: &'static [&'static [Part]],
+    },
+    /// `StringLike`.
+    Like(&'static [Pattern]),
+    /// The ARN operators.
+    Arn(&'static [&'static [Part]]),
+    /// The numeric operators.
+    Number(Cmp, &'static [f64]),
+    /// The date operators.
+    Date(Cmp, &'static [Timestamp]),
+    /// `Bool`.
+    Bool(&'static [bool]),
+    /// `BinaryEquals`.
+    Binary(&'static [&'static str]),
+    /// `IpAddress`.
+    Ip(&'static [Cidr]),
+    /// `Null`.
+    Null {
+        /// `true` is among the values.
+        want_missing: bool,
+        /// `false` is among the values.
+        want_present: bool,
+    },
+}
+
+/// Decides a request against a tabled policy set; with `Some(used)`, also names there the
+/// grants the deciding statement relied on.
+pub fn evaluate<'r>(
+    table: &'static Table,
+    request: &Request<'r>,
+    used: Option<&mut UsedGrants<'r>>,
+) -> Decision<'static> {
+    let mut slots: Option<TableSlots<'_>> = None;
+    let decision = decide(table, request, &mut slots);
+    if let Some(used) = used {
+        slots::name_deciding_grants(
+            &table.keys,
+            request,
+            &mut slots,
+            &decision,
+            table.policy_offsets,
+            table.grant_slots,
+            used,
+        );
+    }
+    decision
+}
+
+/// The request and its slot table, made on first need.
+struct Env<'a, 'r> {
+    table: &'static Table,
+    request: &'r Request<'r>,
+    slots: &'a mut Option<TableSlots<'r>>,
+}
+
+impl<'r> Env<'_, 'r> {
+    #[inline]
+    fn values(&mut self) -> Values<'_, 'r> {
+        let (table, request) = (self.table, self.request);
+        let slots = self
+            .slots
+            .get_or_insert_with(|| Slots::resolve(&table.keys, request));
+        Values {
+            slots,
+            keys: &table.keys,
+        }
+    }
+}
+
+/// Reads the request's keys through the slot table.
+#[derive(Clone, Copy)]
+struct Values<'s, 'r> {
+    slots: &'s TableSlots<'r>,
+    keys: &'static StaticKeys,
+}
+
+impl<'r> Values<'_, 'r> {
+    #[inline]
+    fn get(self, slot: u16) -> slots::Resolved<'r> {
+        self.slots.get(self.keys, slot)
+    }
+
+    /// The value a policy variable stands for, if any.
+    #[inline]
+    fn variable(self, v: &Var) -> Option<&'r str> {
+        cond::variable(self.get(v.slot), v.default)
+    }
+}
+
+fn decide<'r>(
+    table: &'static Table,
+    request: &'r Request<'r>,
+    slots: &mut Option<TableSlots<'r>>,
+) -> Decision<'static> {
+    let index = table.actions.get(request.action).or_else(|| {
+        let (service, _) = request.action.split_once(':')?;
+        table.services.get(service)
+    });
+    let bucket = match index {
+        Some(i) => match table.buckets.get(i as usize) {
+            Some(b) => b,
+            None => &table.fallback,
+        },
+        None => &table.fallback,
+    };
+    let mut env = Env {
+        table,
+        request,
+        slots,
+    };
+    let mut allow: Option<StatementRef<'static>> = None;
+    for &id in bucket.statements {
+        let Some(st) = table.statements.get(id as usize) else {
+            continue;
+        };
+        if st.deny {
+            if applies(st, bucket.known, &mut env) {
+                return Decision::Deny(statement_ref(table, st));
+            }
+        } else if allow.is_none() && applies(st, bucket.known, &mut env) {
+            allow = Some(statement_ref(table, st));
+        }
+    }
+    match allow {
+        Some(s) => Decision::Allow(s),
+        None => Decision::ImplicitDeny,
+    }
+}
+
+fn statement_ref(table: &'static Table, st: &Stmt) -> StatementRef<'static> {
+    StatementRef {
+        policy: st.policy,
+        statement: st.statement,
+        sid: table.sids.get(st.sid as usize).copied(),
+    }
+}
+
+/// Whether a statement applies to the request: action (unless known), principal, resource, then
+/// every condition.
+fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
+    let (table, request) = (env.table, env.request);
+    // In doubt (an index outside its pool), deny: a Deny applies, an Allow does not.
+    let doubt = st.deny;
+    if !action_known {
+        match table.action_elements.get(st.actions as usize) {
+            Some(a) if actions_match(a, request.action) => {}
+            Some(_) => return false,
+            None => return doubt,
+        }
+    }
+    match table.principal_elements.get(st.principals as usize) {
+        Some(p) if principals_match(p, request.principal) => {}
+        Some(_) => return false,
+        None => return doubt,
+    }
+    match table.resource_elements.get(st.resources as usize) {
+        Some(r) if resources_match(r, request.resource, env) => {}
+        Some(_) => return false,
+        None => return doubt,
+    }
+    let Some(conditions) = table.condition_lists.get(st.conditions as usize) else {
+        return doubt;
+    };
+    if conditions.is_empty() {
+        return true;
+    }
+    let values = env.values();
+    conditions.iter().all(|c| condition_holds(c, values))
+}
+
+fn actions_match(a: &Actions, action: &str) -> bool {
+    let any = |pats: &[ActionPattern]| {
+        pats.iter().any(|p| match p {
+            ActionPattern::Any => true,
+            ActionPattern::Stars(parts) => glob::matches_stars_folded(parts, action),
+            ActionPattern::Glob(g) => glob::matches_ascii_case_insensitive(g, action),
+        })
+    };
+    match a {
+        Actions::Indexed | Actions::Any => true,
+        Actions::Is(pats) => any(pats),
+        Actions::Not(pats) => !any(pats),
+    }
+}
+
+fn principals_match(p: &Principals, principal: Option<&str>) -> bool {
+    match p {
+        Principals::Any => true,
+        Principals::Is(values) => principal.is_some_and(|who| values.contains(&who)),
+        Principals::Not(values) => {
+            principal.is_none_or(|who| !values.iter().any(|v| *v == "*" || *v == who))
+        }
+    }
+}
+
+fn resources_match(r: &Resources, resource: &str, env: &mut Env<'_, '_>) -> bool {
+    match r {
+        Resources::Any => true,
+        Resources::Is(pats) => pats
+            .iter()
+            .any(|p| pattern_matches(p, resource, env) == Some(true)),
+        Resources::Not(pats) => pats
+            .iter()
+            .all(|p| pattern_matches(p, resource, env) == Some(false)),
+    }
+}
+
+/// `Some(matched)`, or `None` when a variable of the pattern has no value.
+fn pattern_matches(p: &Pattern, input: &str, env: &mut Env<'_, '_>) -> Option<bool> {
+    match p {
+        Pattern::Template(parts) => {
+            let values = env.values();
+            with_pieces(parts, values, |pieces| {
+                glob::matches_star_pieces(pieces, input)
+            })
+        }
+        p => Some(constant_pattern_matches(p, input)),
+    }
+}
+
+/// A pattern without variables (`false` for a template).
+fn constant_pattern_matches(p: &Pattern, input: &str) -> bool {
+    match p {
+        Pattern::Any => true,
+        Pattern::Exact(text) => *text == input,
+        Pattern::Stars(parts) => glob::matches_stars(parts, input),
+        Pattern::Glob(g) => glob::matches(g, input),
+        Pattern::Template(_) => false,
+    }
+}
+
+/// Substitutes variables into parts, then hands the pieces to `f`: `None` if a variable has no
+/// value (or there are more pieces than [`MAX_TEMPLATE_PARTS`]).
+fn with_pieces<R>(
+    parts: &[Part],
+    values: Values<'_, '_>,
+    f: impl FnOnce(&[Piece<'_>]) -> R,
+) -> Option<R> {
+    let mut buf = [Piece::Star; MAX_TEMPLATE_PARTS];
+    let mut n = 0usize;
+    for part in parts {
+        let piece = match part {
+            Part::Text(t) => Piece::Text(t),
+            Part::Star => Piece::Star,
+            Part::AnyChar => Piece::AnyChar,
+            Part::Var(v) => Piece::Text(values.variable(v)?),
+        };
+        *buf.get_mut(n)? = piece;
+        n = n.saturating_add(1);
+    }
+    Some(f(buf.get(..n)?))
+}
+
+/// Whether a template of text and variables equals `input`.
+fn template_equals(parts: &[Part], input: &str, ignore_case: bool, values: Values<'_, '_>) -> bool {
+    let mut buf = [""; MAX_TEMPLATE_PARTS];
+    let mut n = 0usize;
+    for part in parts {
+        let text = match part {
+            Part::Text(t) => *t,
+            Part::Var(v) => match values.variable(v) {
+                Some(s) => s,
+                None => return false,
+            },
+            Part::Star | Part::AnyChar => return false,
+        };
+        match buf.get_mut(n) {
+            Some(slot) => *slot = text,
+            None => return false,
+        }
+        n = n.saturating_add(1);
+    }
+    let parts = buf.get(..n).unwrap_or(&[]);
+    if ignore_case {
+        scalar::eq_ignore_case_parts(parts, input)
+    } else {
+        scalar::eq_parts(parts, input)
+    }
+}
+
+/// Whether one condition holds for the request.
+fn condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
+    if !c.vars.iter().all(|v| values.variable(v).is_some()) {
+        return false;
+    }
+    let value = values.get(c.slot);
+    match &c.test {
+        Test::Null {
+            want_missing,
+            want_present,
+        } => cond::null(value, *want_missing, *want_present),
+        // The common large-set condition: a tag equals one of a few constants.
+        Test::Equals {
+            ignore_case,
+            constants,
+            templates: [],
+        } if constants.len() <= LINEAR_CONSTANTS => {
+            cond::text_in(c.mode, value, constants, *ignore_case)
+        }
+        test => cond::check(c.mode, value, |s| matches_any(test, s, values)),
+    }
+}
+
+/// Does one request value match at least one of the test's values (positive form)?
+fn matches_any(test: &Test, s: Scalar<'_>, values: Values<'_, '_>) -> Option<bool> {
+    match test {
+        Test::Equals {
+            ignore_case,
+            constants,
+            templates,
+        } => {
+            let text = cond::as_text(s)?;
+            let in_constants = if *ignore_case {
+                constants.iter().any(|c| scalar::eq_ignore_case(c, text))
+            } else {
+                constants.binary_search(&text).is_ok()
+            };
+            Some(
+                in_constants
+                    || templates
+                        .iter()
+                        .any(|t| template_equals(t, text, *ignore_case, values)),
+            )
+        }
+        Test::Like(pats) => {
+            let text = cond::as_text(s)?;
+            Some(pats.iter().any(|p| match p {
+                Pattern::Template(parts) => {
+                    with_pieces(parts, values, |pieces| {
+                        glob::matches_star_pieces(pieces, text)
+                    }) == Some(true)
+                }
+                p => constant_pattern_matches(p, text),
+            }))
+        }
+        Test::Arn(pats) => {
+            let text = cond::as_arn(s)?;
+            Some(pats.iter().any(|parts| {
+                with_pieces(parts, values, |pieces| {
+                    arn::arn_matches(pieces, text) == Some(true)
+                }) == Some(true)
+            }))
+        }
+        Test::Number(cmp, numbers) => cond::number_any(s, *cmp, numbers),
+        Test::Date(cmp, times) => cond::time_any(s, *cmp, times),
+        Test::Bool(bools) => cond::bool_any(s, bools),
+        Test::Binary(texts) => {
+            let text = cond::as_text(s)?;
+            Some(texts.contains(&text))
+        }
+        Test::Ip(blocks) => cond::ip_in_any(s, blocks),
+        Test::Null { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Value;
+    use crate::slots::KeyInfo;
+
+    /// `s3:getobject` selects statements 0 and 1; any other action the fallback, statement 2.
+    static TABLE: Table = Table {
+        keys: StaticKeys {
+            names: NameMap::Small(&[("aws:resourcetag/team", 0)]),
+            builtins: [None; 3],
+            infos: &[KeyInfo {
+                name: "aws:resourcetag/team",
+                tag: Some((crate::TagFamily::Resource, "team")),
+                builtin: None,
+                aliased: false,
+            }],
+        },
+        actions: NameMap::Small(&[("s3:getobject", 0)]),
+        services: NameMap::Small(&[]),
+        buckets: &[Bucket {
+            known: true,
+            statements: &[0, 1],
+        }],
+        fallback: Bucket {
+            known: false,
+            statements: &[2],
+        },
+        statements: &[
+            // Deny unless the resource is tagged team=ops.
+            Stmt {
+                policy: 0,
+                statement: 0,
+                sid: 0,
+                deny: true,
+                actions: 0,
+                principals: 0,
+                resources: 0,
+                conditions: 1,
+            },
+            Stmt {
+                policy: 0,
+                statement: 1,
+                sid: NO_SID,
+                deny: false,
+                actions: 0,
+                principals: 0,
+                resources: 1,
+                conditions: 0,
+            },
+            // Broken: its resource element is missing. An Allow, so it never applies.
+            Stmt {
+                policy: 0,
+                statement: 2,
+                sid: NO_SID,
+                deny: false,
+                actions: 1,
+                principals: 0,
+                resources: 9,
+                conditions: 0,
+            },
+        ],
+        sids: &["NotOps"],
+        action_elements: &[
+            Actions::Indexed,
+            Actions::Is(&[ActionPattern::Stars(&["s3:", ""])]),
+        ],
+        principal_elements: &[Principals::Any],
+        resource_elements: &[
+            Resources::Any,
+            Resources::Is(&[Pattern::Stars(&["arn:aws:s3:::", "/", ""])]),
+        ],
+        condition_lists: &[
+            &[],
+            &[Cond {
+                slot: 0,
+                mode: Mode {
+                    negated: true,
+                    qualifier: cond::Qualifier::Single,
+                    if_exists: false,
+                },
+                vars: &[],
+                test: Test::Equals {
+                    ignore_case: false,
+                    constants: &["ops"],
+                    templates: &[],
+                },
+            }],
+        ],
+        policy_offsets: &[0],
+        grant_slots: &[],
+    };
+
+    #[test]
+    fn walks_the_bucket_of_the_action() {
+        let ops = [("Team", "ops")];
+        let req = Request::new("S3:GetObject", "arn:aws:s3:::b/k").with_resource_tags(&ops);
+        let d = evaluate(&TABLE, &req, None);
+        assert_eq!(d.statement().map(|s| s.statement), Some(1));
+        assert!(d.is_allowed());
+
+        let dev = [("aws:ResourceTag/team", Value::Str("dev"))];
+        let req = Request::new("s3:getobject", "arn:aws:s3:::b/k").with_context(&dev);
+        let d = evaluate(&TABLE, &req, None);
+        assert_eq!(
+            d,
+            Decision::Deny(StatementRef {
+                policy: 0,
+                statement: 0,
+                sid: Some("NotOps")
+            })
+        );
+    }
+
+    #[test]
+    fn in_doubt_an_allow_does_not_apply() {
+        let req = Request::new("s3:PutObject", "arn:aws:s3:::b/k");
+        assert_eq!(evaluate(&TABLE, &req, None), Decision::ImplicitDeny);
+    }
+}
