@@ -490,7 +490,11 @@ fn piece_text<'a>(p: &Piece<'a>) -> &'a [u8] {
 /// `hay` without the concatenation of `group`'s texts at its start, if it starts with it.
 fn strip_prefix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h [u8]> {
     for p in group {
-        hay = hay.strip_prefix(piece_text(p))?;
+        let text = piece_text(p);
+        if !crate::bytes::starts_with(hay, text) {
+            return None;
+        }
+        hay = hay.get(text.len()..)?;
     }
     Some(hay)
 }
@@ -498,7 +502,11 @@ fn strip_prefix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h
 /// `hay` without the concatenation of `group`'s texts at its end, if it ends with it.
 fn strip_suffix_pieces<'h>(mut hay: &'h [u8], group: &[Piece<'_>]) -> Option<&'h [u8]> {
     for p in group.iter().rev() {
-        hay = hay.strip_suffix(piece_text(p))?;
+        let text = piece_text(p);
+        if !crate::bytes::ends_with(hay, text) {
+            return None;
+        }
+        hay = hay.get(..hay.len().saturating_sub(text.len()))?;
     }
     Some(hay)
 }
