@@ -229,7 +229,8 @@ impl<'a, const N: usize> Slots<'a, N> {
         if r >> KIND_SHIFT != GRANTED_TAG {
             return None;
         }
-        self.request.grants.tag_at(r & INDEX_MASK).map(|(_, g)| g)
+        let row = self.request.grants.tags.get((r & INDEX_MASK) as usize)?;
+        Some(row.grant)
     }
 
     /// Searches the request for a slot's key: where its value is, packed, or [`MISSING`].
@@ -303,6 +304,7 @@ impl<'a, const N: usize> Slots<'a, N> {
 /// [`crate::decision::flat_statement_index`]), the grant whose tag is the slot's value. What
 /// generated code and the run-time evaluator call after deciding, with the decision's own slot
 /// table, so the tags are not searched for again.
+#[inline]
 pub fn name_deciding_grants<'s, 'r: 's, K, S, const N: usize>(
     keys: &K,
     request: &'s Request<'r>,
