@@ -4,8 +4,9 @@
 //! tag is `team=dev` and whose grant gives `team=ops`:
 //!
 //! - `compiled_no_grants`: the same request, no grants (denied: the queue is ops's);
-//! - `compiled_with_grants`: load the store's current snapshot through the thread's
-//!   [`GrantReader`] (what an evaluation loop keeps), borrow alice's grants, decide with
+//! - `compiled_with_grants`: borrow alice's grants from the store's current snapshot through the
+//!   thread's [`GrantReader`] (what an evaluation loop keeps; alice is the principal it looked
+//!   up last, so it finds her table without hashing her name), decide with
 //!   `evaluate_with_grants` (allowed through the grant, which the decision names);
 //! - `compiled_with_grants_snapshot`: the same with [`GrantStore::snapshot`] (an arc-swap guard
 //!   per decision) instead of a reader.
@@ -84,12 +85,11 @@ pub fn without(req: &Request<'_>) -> bool {
     TEAM_QUEUE.evaluate(req).is_allowed()
 }
 
-/// Loads the current snapshot through `reader`, borrows alice's grants, decides; `true` when
+/// Borrows alice's grants from the current snapshot through `reader`, decides; `true` when
 /// allowed through a grant.
 #[inline(never)]
 pub fn with(reader: &mut GrantReader<'_>, req: &Request<'_>) -> bool {
-    let snapshot = reader.load();
-    let req = req.with_grants(snapshot.grants_of("alice"));
+    let req = req.with_grants(reader.grants_of("alice"));
     let e = TEAM_QUEUE.evaluate_with_grants(&req);
     e.decision.is_allowed() && !e.grants.is_empty()
 }

@@ -156,6 +156,7 @@ const EPOCH_TIME: u32 = 6;
 const TAG_KEYS: u32 = 7;
 const GRANTED_TAG: u32 = 8;
 
+#[inline]
 fn pack(kind: u32, index: usize) -> Option<u32> {
     let index = u32::try_from(index).ok().filter(|i| *i <= INDEX_MASK)?;
     Some((kind << KIND_SHIFT) | index)
