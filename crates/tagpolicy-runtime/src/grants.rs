@@ -347,8 +347,9 @@ impl<'a> GrantTable<'a> {
     /// The first row of the key that counts wins. Rows of one key are adjacent and share the
     /// key's prefix, so one pass over the rows with that prefix (found by a binary search) that
     /// takes the first with the same key and a counting grant finds it, without first finding
-    /// where the key's rows begin.
-    #[inline]
+    /// where the key's rows begin. Inlined into its caller (slot resolution), which then needs
+    /// no copy of the context.
+    #[inline(always)]
     pub fn tag_row(&self, key: &str, ctx: &GrantContext<'_>) -> Option<u32> {
         if !self.applies(ctx) {
             return None;
