@@ -5,7 +5,9 @@
 //!
 //! - `compiled_no_grants`: the same request, no grants (denied: the queue is ops's);
 //! - `compiled_with_grants`: load the store's current snapshot through the thread's
-//!   [`GrantReader`] (what an evaluation loop keeps), borrow alice's grants, decide with
+//!   [`GrantReader`] (what an evaluation loop keeps), borrow alice's grants (a hash lookup of her
+//!   name; `GrantReader::grants_of` would skip it for a principal looked up just before, which
+//!   this group does not count on), decide with
 //!   `evaluate_with_grants` (allowed through the grant, which the decision names);
 //! - `compiled_with_grants_snapshot`: the same with [`GrantStore::snapshot`] (an arc-swap guard
 //!   per decision) instead of a reader.

@@ -25,22 +25,39 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 #[derive(Debug, Default)]
 pub struct Snapshot {
     revision: u64,
-    principals: Map<Arc<str>, Arc<PrincipalGrants>>,
+    /// Each principal's position in `tables`.
+    principals: Map<Arc<str>, u32>,
+    /// The packed grants, in no particular order: a [`GrantReader`] remembers the position of
+    /// the last principal it looked up and tries it first.
+    tables: Vec<Arc<PrincipalGrants>>,
 }
 
 impl Snapshot {
     /// The grants of `principal` as a request borrows them (empty if it has none).
     #[inline]
     pub fn grants_of(&self, principal: &str) -> GrantTable<'_> {
-        match self.principals.get(principal) {
+        match self.principal(principal) {
             Some(p) => p.table(),
             None => GrantTable::EMPTY,
         }
     }
 
     /// The packed grants of `principal`.
+    #[inline]
     pub fn principal(&self, principal: &str) -> Option<&PrincipalGrants> {
-        self.principals.get(principal).map(|p| &**p)
+        self.position(principal).and_then(|i| self.at(i))
+    }
+
+    /// Where `principal`'s grants are in `tables`.
+    #[inline]
+    fn position(&self, principal: &str) -> Option<u32> {
+        self.principals.get(principal).copied()
+    }
+
+    /// The packed grants at `position`.
+    #[inline]
+    fn at(&self, position: u32) -> Option<&PrincipalGrants> {
+        self.tables.get(position as usize).map(|p| &**p)
     }
 
     /// The store revision this snapshot shows (0 for an empty store, then one more per change).
@@ -50,7 +67,7 @@ impl Snapshot {
 
     /// How many grants it holds.
     pub fn len(&self) -> usize {
-        self.principals.values().map(|p| p.len()).sum()
+        self.tables.iter().map(|p| p.len()).sum()
     }
 
     /// Whether it holds none.
@@ -288,6 +305,9 @@ pub type SnapshotGuard = arc_swap::Guard<Arc<Snapshot>>;
 /// ```
 pub struct GrantReader<'s> {
     cache: arc_swap::cache::Cache<&'s ArcSwap<Snapshot>, Arc<Snapshot>>,
+    /// Where the principal [`GrantReader::grants_of`] found last was, in whatever snapshot it
+    /// was: only a hint, checked against the principal's name before use.
+    last: u32,
 }
 
 impl GrantReader<'_> {
@@ -295,6 +315,38 @@ impl GrantReader<'_> {
     #[inline]
     pub fn load(&mut self) -> &Snapshot {
         self.cache.load()
+    }
+
+    /// The grants of `principal` in the store's current snapshot: what
+    /// `self.load().grants_of(principal)` returns, found without hashing the name when it is the
+    /// principal this reader looked up last (an evaluation loop serving one principal's
+    /// requests in a row). The remembered position is a hint, never trusted: the table found
+    /// there is used only if it is `principal`'s, and the lookup hashes otherwise, so a change
+    /// of the store (which may move principals) never gives another principal's grants.
+    ///
+    /// ```
+    /// use tagpolicy_grants::{Grant, GrantStore};
+    /// let store = GrantStore::new();
+    /// let mut reader = store.reader();
+    /// assert!(reader.grants_of("alice").is_empty());
+    /// ```
+    #[inline]
+    pub fn grants_of(&mut self, principal: &str) -> GrantTable<'_> {
+        let snapshot: &Snapshot = self.cache.load();
+        if let Some(p) = snapshot.at(self.last) {
+            if tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes()) {
+                return p.table();
+            }
+        }
+        match snapshot.position(principal) {
+            Some(i) => {
+                self.last = i;
+                snapshot
+                    .at(i)
+                    .map_or(GrantTable::EMPTY, PrincipalGrants::table)
+            }
+            None => GrantTable::EMPTY,
+        }
     }
 }
 
@@ -393,6 +445,7 @@ impl GrantStore {
     pub fn reader(&self) -> GrantReader<'_> {
         GrantReader {
             cache: arc_swap::cache::Cache::new(&self.current),
+            last: 0,
         }
     }
 
@@ -571,15 +624,39 @@ impl GrantStore {
 
     /// Builds and swaps in a new snapshot where the grants of `changed` principals are repacked.
     fn publish(&self, state: &mut State, changed: &[String]) {
-        let mut principals = self.current.load().principals.clone();
+        let (mut principals, mut tables) = {
+            let current = self.current.load();
+            (current.principals.clone(), current.tables.clone())
+        };
         for p in changed {
             match state.by_principal.get(p.as_str()) {
                 Some(grants) => {
-                    let packed = PrincipalGrants::new(p, grants.values());
-                    principals.insert(Arc::from(p.as_str()), Arc::new(packed));
+                    let packed = Arc::new(PrincipalGrants::new(p, grants.values()));
+                    match principals.get(p.as_str()).copied() {
+                        Some(i) => {
+                            if let Some(slot) = tables.get_mut(i as usize) {
+                                *slot = packed;
+                            }
+                        }
+                        None => {
+                            let i = u32::try_from(tables.len()).unwrap_or(u32::MAX);
+                            tables.push(packed);
+                            principals.insert(Arc::from(p.as_str()), i);
+                        }
+                    }
                 }
                 None => {
-                    principals.remove(p.as_str());
+                    // The last table moves into the removed one's place.
+                    if let Some(i) = principals.remove(p.as_str()) {
+                        if (i as usize) < tables.len() {
+                            tables.swap_remove(i as usize);
+                        }
+                        if let Some(moved) = tables.get(i as usize) {
+                            if let Some(at) = principals.get_mut(moved.principal()) {
+                                *at = i;
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -587,6 +664,7 @@ impl GrantStore {
         let next = Arc::new(Snapshot {
             revision: state.revision,
             principals,
+            tables,
         });
         // `swap` settles every reader's borrowed reference to the old snapshot into a counted
         // one before it returns, so a count of 1 below means only `retired` holds it.
@@ -756,6 +834,52 @@ mod tests {
                 "grant.expired g-3"
             ]
         );
+    }
+
+    /// Removing a principal moves another one's table; a reader's remembered position then
+    /// points elsewhere (or nowhere) and is never taken for the principal's grants.
+    #[test]
+    fn readers_find_principals_that_moved_and_never_take_the_wrong_table() {
+        let store = GrantStore::new();
+        for (id, who) in [("g-a", "a"), ("g-b", "b"), ("g-c", "c"), ("g-d", "d")] {
+            store.issue(grant(id, who, 0, 1_000)).expect("issued");
+        }
+        let mut reader = store.reader();
+        let ids = |reader: &mut GrantReader<'_>, who: &str| {
+            let t = reader.grants_of(who);
+            (0..t.len() as u32)
+                .map(|g| t.id(g).to_owned())
+                .collect::<Vec<_>>()
+        };
+        for who in ["d", "a", "d", "c"] {
+            assert_eq!(ids(&mut reader, who), [format!("g-{who}")]);
+        }
+        // "a" goes; the last table takes its place.
+        store
+            .revoke("g-a", "carol", Timestamp::from_millis(1))
+            .expect("revoked");
+        for who in ["c", "c", "b", "d", "a", "b", "d"] {
+            let want: Vec<String> = if who == "a" {
+                vec![]
+            } else {
+                vec![format!("g-{who}")]
+            };
+            assert_eq!(ids(&mut reader, who), want, "{who}");
+            assert_eq!(store.snapshot().grants_of(who).len(), want.len(), "{who}");
+            assert_eq!(
+                reader.grants_of(who).principal,
+                if want.is_empty() { "" } else { who }
+            );
+        }
+        store.issue(grant("g-e", "e", 0, 1_000)).expect("issued");
+        store
+            .revoke("g-d", "carol", Timestamp::from_millis(1))
+            .expect("revoked");
+        for who in ["e", "b", "c", "e", "d"] {
+            let n = usize::from(who != "d");
+            assert_eq!(reader.grants_of(who).len(), n, "{who}");
+        }
+        assert_eq!(store.snapshot().len(), 3);
     }
 
     #[test]

@@ -69,9 +69,14 @@ pub fn eq_lower(lower: &[u8], b: &[u8]) -> bool {
     lower.len() == b.len() && eq_words(lower, b, |x| x, fold)
 }
 
-/// Equal-length `a` and `b`, word by word, through `fa` and `fb`.
+/// Equal-length `a` and `b`, word by word, through `fa` and `fb` (which act on each byte alone,
+/// as [`fold`] does): whole words, then the last 8 bytes (overlapping the last whole word), or for
+/// strings shorter than a word, [`short`] of each.
 #[inline(always)]
 fn eq_words(a: &[u8], b: &[u8], fa: impl Fn(u64) -> u64, fb: impl Fn(u64) -> u64) -> bool {
+    if a.len() < 8 {
+        return fa(short(a)) == fb(short(b));
+    }
     let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
     for (x, y) in (&mut ac).zip(&mut bc) {
         let (Some(x), Some(y)) = (x.first_chunk::<8>(), y.first_chunk::<8>()) else {
@@ -81,7 +86,30 @@ fn eq_words(a: &[u8], b: &[u8], fa: impl Fn(u64) -> u64, fb: impl Fn(u64) -> u64
             return false;
         }
     }
-    fa(word(ac.remainder())) == fb(word(bc.remainder()))
+    if ac.remainder().is_empty() {
+        return bc.remainder().is_empty();
+    }
+    match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(x), Some(y)) => fa(u64::from_ne_bytes(*x)) == fb(u64::from_ne_bytes(*y)),
+        _ => false,
+    }
+}
+
+/// The bytes of a string shorter than 8 bytes in one number, each byte in a byte of its own
+/// (some twice): for two strings of the same length, equal numbers mean equal strings, and a
+/// per-byte function of the number is that function of the bytes. No shift by the length, no
+/// byte loop: two overlapping loads.
+#[inline(always)]
+fn short(b: &[u8]) -> u64 {
+    if let (Some(first), Some(last)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        return u64::from(u32::from_ne_bytes(*first))
+            | (u64::from(u32::from_ne_bytes(*last)) << 32);
+    }
+    if let (Some(first), Some(last)) = (b.first_chunk::<2>(), b.last_chunk::<2>()) {
+        return u64::from(u16::from_ne_bytes(*first))
+            | (u64::from(u16::from_ne_bytes(*last)) << 16);
+    }
+    b.first().map_or(0, |&c| u64::from(c))
 }
 
 /// `hay.starts_with(needle)`.
@@ -242,6 +270,28 @@ mod tests {
             }
             for byte in 0..=255u8 {
                 assert_eq!(find_byte(a, byte), a.iter().position(|&c| c == byte));
+            }
+        }
+    }
+
+    /// Strings of one length that differ in one byte, at every position: the overlapping loads
+    /// of the last word and of short strings see every byte.
+    #[test]
+    fn one_different_byte_is_seen_at_every_position() {
+        for len in 0..=20usize {
+            let a: Vec<u8> = (0..len).map(|i| b"abcdefghijklmnopqrstu"[i]).collect();
+            for at in 0..len {
+                for byte in [0u8, b'A' + at as u8, b'z', 0x80, 0xff] {
+                    let mut b = a.clone();
+                    b[at] = byte;
+                    assert_eq!(eq(&a, &b), a == b, "{len} {at} {byte:#x}");
+                    assert_eq!(
+                        eq_ignore_ascii_case(&a, &b),
+                        a.eq_ignore_ascii_case(&b),
+                        "{len} {at} {byte:#x}"
+                    );
+                    assert_eq!(eq_lower(&a, &b), a == b.to_ascii_lowercase());
+                }
             }
         }
     }

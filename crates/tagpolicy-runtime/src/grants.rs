@@ -208,11 +208,13 @@ impl<'a> GrantTable<'a> {
         self.grants.len()
     }
 
+    #[inline]
     fn text(&self, span: Span) -> &'a str {
         self.text.get(span.range()).unwrap_or("")
     }
 
     /// The id of grant `grant` (empty if there is no such grant).
+    #[inline]
     pub fn id(&self, grant: u32) -> &'a str {
         self.grants
             .get(grant as usize)
@@ -257,8 +259,14 @@ impl<'a> GrantTable<'a> {
         };
         g.not_before <= t
             && t < g.expires_at
-            && ((g.actions.is_empty() && g.resources.is_empty())
-                || self.in_scope(g, ctx.action, ctx.resource))
+            && ((g.actions.is_empty() && g.resources.is_empty()) || self.scope_covers(g, ctx))
+    }
+
+    /// [`GrantTable::in_scope`] for a context. Not inlined: the scope is checked rarely, and
+    /// inlined, its reads of the context would be hoisted (and spilled) ahead of every lookup.
+    #[inline(never)]
+    fn scope_covers(&self, g: &GrantRow, ctx: &GrantContext<'_>) -> bool {
+        self.in_scope(g, ctx.action, ctx.resource)
     }
 
     /// Whether a grant's scope covers an action and a resource (no scope: everything).
@@ -335,18 +343,46 @@ impl<'a> GrantTable<'a> {
     }
 
     /// The row index of the counting grant's tag `key`, if one counts.
-    #[inline]
+    ///
+    /// The first row of the key that counts wins. Rows of one key are adjacent and share the
+    /// key's prefix, so one pass over the rows with that prefix (found by a binary search) that
+    /// takes the first with the same key and a counting grant finds it, without first finding
+    /// where the key's rows begin. Inlined into its caller (slot resolution), which then needs
+    /// no copy of the context.
+    #[inline(always)]
     pub fn tag_row(&self, key: &str, ctx: &GrantContext<'_>) -> Option<u32> {
         if !self.applies(ctx) {
             return None;
         }
-        // The first row of the key that counts wins (rows are not counted first).
-        let (from, mut rows) = self.key_rows(key.as_bytes())?;
-        let i = rows.position(|r| self.counts_for_principal(r.grant, ctx))?;
-        u32::try_from(from.checked_add(i)?).ok()
+        let key = key.as_bytes();
+        let prefix = folded_prefix(key);
+        let tags = self.tags;
+        let mut at = tags.partition_point(|r| r.prefix < prefix);
+        while let Some(r) = tags.get(at) {
+            if r.prefix != prefix {
+                return None;
+            }
+            if self.same_key(r, key) && self.counts_for_principal(r.grant, ctx) {
+                return u32::try_from(at).ok();
+            }
+            at = at.checked_add(1)?;
+        }
+        None
+    }
+
+    /// Whether a row's key is `key` (any case), given that their prefixes are equal.
+    #[inline]
+    fn same_key(&self, row: &TagRow, key: &[u8]) -> bool {
+        let row_len = row.key.end.saturating_sub(row.key.start) as usize;
+        if row_len != key.len() {
+            return false;
+        }
+        // Equal prefixes and lengths: keys of at most 8 bytes are equal.
+        row_len <= 8 || self.key_cmp(row, key).is_eq()
     }
 
     /// Tag row `row`: its value and grant.
+    #[inline]
     pub fn tag_at(&self, row: u32) -> Option<(&'a str, u32)> {
         self.tags
             .get(row as usize)
@@ -439,6 +475,7 @@ impl<'a> UsedGrants<'a> {
     }
 
     /// Adds a grant id unless it is listed already (beyond the capacity, it is only counted).
+    #[inline]
     pub fn push(&mut self, id: &'a str) {
         if self.ids().contains(&id) {
             return;
@@ -453,6 +490,7 @@ impl<'a> UsedGrants<'a> {
     }
 
     /// The named grants, in the order they were found.
+    #[inline]
     pub fn ids(&self) -> &[&'a str] {
         self.ids.get(..usize::from(self.len)).unwrap_or(&[])
     }

@@ -156,6 +156,7 @@ const EPOCH_TIME: u32 = 6;
 const TAG_KEYS: u32 = 7;
 const GRANTED_TAG: u32 = 8;
 
+#[inline]
 fn pack(kind: u32, index: usize) -> Option<u32> {
     let index = u32::try_from(index).ok().filter(|i| *i <= INDEX_MASK)?;
     Some((kind << KIND_SHIFT) | index)
@@ -229,7 +230,8 @@ impl<'a, const N: usize> Slots<'a, N> {
         if r >> KIND_SHIFT != GRANTED_TAG {
             return None;
         }
-        self.request.grants.tag_at(r & INDEX_MASK).map(|(_, g)| g)
+        let row = self.request.grants.tags.get((r & INDEX_MASK) as usize)?;
+        Some(row.grant)
     }
 
     /// Searches the request for a slot's key: where its value is, packed, or [`MISSING`].
@@ -329,6 +331,7 @@ fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
 /// [`crate::decision::flat_statement_index`]), the grant whose tag is the slot's value. What
 /// generated code and the run-time evaluator call after deciding, with the decision's own slot
 /// table, so the tags are not searched for again.
+#[inline]
 pub fn name_deciding_grants<'s, 'r: 's, K, S, const N: usize>(
     keys: &K,
     request: &'s Request<'r>,
