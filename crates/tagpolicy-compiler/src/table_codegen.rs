@@ -44,6 +44,7 @@ pub fn generate_table(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
 pub fn table_text(ir: &PolicySet, opts: &CodegenOptions) -> String {
     let mut w = W {
         out: String::with_capacity(ir.statements.len().saturating_mul(256)),
+        globs: Vec::new(),
     };
     w.policy(ir, opts);
     w.out
@@ -78,6 +79,9 @@ fn f64_text(v: f64) -> String {
 
 struct W {
     out: String,
+    /// Star-only globs given their own function (see [`W::pattern`]), in first-use order; the
+    /// function of `globs[i]` is `__g{i}`.
+    globs: Vec<String>,
 }
 
 /// Distinct items (as code) in first-use order.
@@ -147,6 +151,7 @@ impl W {
         self.list(&offsets, |w, o| w.push(&o.to_string()));
         self.push(";\n");
         self.table(ir);
+        self.glob_fns();
         self.push(
             "pub(super) fn evaluate<'r>(req: &__rt::Request<'r>, used: ::core::option::Option<&mut __rt::grants::UsedGrants<'r>>) -> __rt::Decision<'static> {\n\
              __rt::table::evaluate(&__TABLE, req, used)\n}\n}\n",
@@ -382,9 +387,14 @@ impl W {
     }
 
     /// What `f` writes, as a separate string.
-    fn sub(&self, f: impl FnOnce(&mut W)) -> String {
-        let mut w = W { out: String::new() };
+    /// (Globs it names are recorded in `self`.)
+    fn sub(&mut self, f: impl FnOnce(&mut W)) -> String {
+        let mut w = W {
+            out: String::new(),
+            globs: std::mem::take(&mut self.globs),
+        };
         f(&mut w);
+        self.globs = w.globs;
         w.out
     }
 
@@ -461,11 +471,17 @@ impl W {
                 let _ = write!(self.out, "Pattern::Exact({})", lit(g));
             }
             Pattern::Glob(g) if g.chars().all(|c| c == '*') => self.push("Pattern::Any"),
+            // A star-only glob: a function of straight-line constant code, as in small sets
+            // (a set has a few hundred distinct resource globs at most, each compiled once).
             Pattern::Glob(g) => {
-                let parts: Vec<&str> = g.split('*').collect();
-                self.push("Pattern::Stars(");
-                self.strs(&parts);
-                self.push(")");
+                let i = match self.globs.iter().position(|x| x == g) {
+                    Some(i) => i,
+                    None => {
+                        self.globs.push(g.clone());
+                        self.globs.len() - 1
+                    }
+                };
+                let _ = write!(self.out, "Pattern::Matcher(__g{i})");
             }
             Pattern::Template(parts) => {
                 self.push("Pattern::Template(");
@@ -473,6 +489,16 @@ impl W {
                 self.push(")");
             }
         }
+    }
+
+    /// The functions of [`W::globs`].
+    fn glob_fns(&mut self) {
+        let globs = std::mem::take(&mut self.globs);
+        for (i, g) in globs.iter().enumerate() {
+            let test = crate::codegen::star_chain(&quote::quote!(__rt), g, &quote::quote!(input));
+            let _ = writeln!(self.out, "fn __g{i}(input: &str) -> bool {{ {test} }}");
+        }
+        self.globs = globs;
     }
 
     fn parts(&mut self, parts: &[Part]) {

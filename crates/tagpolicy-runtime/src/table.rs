@@ -168,6 +168,9 @@ pub enum Pattern {
     Exact(&'static str),
     /// `*` wildcards only, split at them ([`glob::matches_stars`]).
     Stars(&'static [&'static str]),
+    /// `*` wildcards only, decided by a generated function of constant code (the pattern split
+    /// at `*` at build time into [`glob::star_span`] and [`glob::star_after`] calls).
+    Matcher(fn(&str) -> bool),
     /// With `?` ([`glob::matches`]).
     Glob(&'static str),
     /// With policy variables.
@@ -272,6 +275,36 @@ struct Env<'a, 'r> {
     table: &'static Table,
     request: &'r Request<'r>,
     slots: &'a mut Option<TableSlots<'r>>,
+    /// What constant resource elements answered for this request (see [`ResourceMemo`]).
+    resources: ResourceMemo,
+}
+
+/// Entries of [`ResourceMemo`].
+const RESOURCE_MEMO: usize = 8;
+
+/// The answers of resource elements without policy variables for one request, by element
+/// index: statements of one bucket often share their resource element (one service, a few
+/// resource types), and its globs then run once per decision. Direct-mapped: element `e` uses
+/// entry `e mod 8`, tagged with `e + 1` (0 is empty), the answer in the low bit.
+struct ResourceMemo([u64; RESOURCE_MEMO]);
+
+impl ResourceMemo {
+    const EMPTY: ResourceMemo = ResourceMemo([0; RESOURCE_MEMO]);
+
+    /// The remembered answer of element `e`, or `answer()` remembered.
+    #[inline]
+    fn get_or(&mut self, e: u32, answer: impl FnOnce() -> bool) -> bool {
+        let tag = u64::from(e).saturating_add(1) << 1;
+        let Some(entry) = self.0.get_mut(e as usize % RESOURCE_MEMO) else {
+            return answer();
+        };
+        if *entry & !1 == tag {
+            return *entry & 1 == 1;
+        }
+        let a = answer();
+        *entry = tag | u64::from(a);
+        a
+    }
 }
 
 impl<'r> Env<'_, 'r> {
@@ -328,6 +361,7 @@ fn decide<'r>(
         table,
         request,
         slots,
+        resources: ResourceMemo::EMPTY,
     };
     let mut allow: Option<StatementRef<'static>> = None;
     for &id in bucket.statements {
@@ -375,6 +409,15 @@ fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
         None => return doubt,
     }
     match table.resource_elements.get(st.resources as usize) {
+        Some(r) if !has_template(r) => {
+            let resource = request.resource;
+            let matched = env
+                .resources
+                .get_or(st.resources, || constant_resources_match(r, resource));
+            if !matched {
+                return false;
+            }
+        }
         Some(r) if resources_match(r, request.resource, env) => {}
         Some(_) => return false,
         None => return doubt,
@@ -414,6 +457,26 @@ fn principals_match(p: &Principals, principal: Option<&str>) -> bool {
     }
 }
 
+/// Whether a resource element uses policy variables (its answer then depends on more than the
+/// resource).
+fn has_template(r: &Resources) -> bool {
+    match r {
+        Resources::Any => false,
+        Resources::Is(pats) | Resources::Not(pats) => {
+            pats.iter().any(|p| matches!(p, Pattern::Template(_)))
+        }
+    }
+}
+
+/// [`resources_match`] of an element without policy variables.
+fn constant_resources_match(r: &Resources, resource: &str) -> bool {
+    match r {
+        Resources::Any => true,
+        Resources::Is(pats) => pats.iter().any(|p| constant_pattern_matches(p, resource)),
+        Resources::Not(pats) => !pats.iter().any(|p| constant_pattern_matches(p, resource)),
+    }
+}
+
 fn resources_match(r: &Resources, resource: &str, env: &mut Env<'_, '_>) -> bool {
     match r {
         Resources::Any => true,
@@ -445,6 +508,7 @@ fn constant_pattern_matches(p: &Pattern, input: &str) -> bool {
         Pattern::Any => true,
         Pattern::Exact(text) => *text == input,
         Pattern::Stars(parts) => glob::matches_stars(parts, input),
+        Pattern::Matcher(matches) => matches(input),
         Pattern::Glob(g) => glob::matches(g, input),
         Pattern::Template(_) => false,
     }
