@@ -92,7 +92,9 @@ pub fn text_in(mode: Mode, value: Resolved<'_>, constants: &[&str], ignore_case:
                 .iter()
                 .any(|c| crate::scalar::eq_ignore_case(c, t))
         } else {
-            constants.contains(&t)
+            constants
+                .iter()
+                .any(|c| crate::bytes::eq(c.as_bytes(), t.as_bytes()))
         })
     })
 }

@@ -21,7 +21,7 @@ use crate::grants::UsedGrants;
 use crate::ip::Cidr;
 use crate::request::{Request, Scalar};
 use crate::scalar;
-use crate::slots::{self, Slots};
+use crate::slots::{self, KeyTable, Slots};
 use crate::time::Timestamp;
 
 /// Entries of the slot table of a tabled policy (see [`Slots`]): a set with more keys shares them.
@@ -334,6 +334,20 @@ impl<'r> Values<'_, 'r> {
         self.slots.get(self.keys, slot)
     }
 
+    /// The value(s) of a condition's key. A key without aliases is searched for directly: in a
+    /// large set the statements of one bucket mostly read different keys, so remembering where
+    /// each was found costs more than it saves. Keys with aliases go through the slot table,
+    /// which knows them.
+    #[inline]
+    fn read_once(self, slot: u16) -> slots::Resolved<'r> {
+        let info = self.keys.info(slot);
+        if info.aliased {
+            self.get(slot)
+        } else {
+            slots::lookup(self.slots.request(), &info)
+        }
+    }
+
     /// The value a policy variable stands for, if any.
     #[inline]
     fn variable(self, v: &Var) -> Option<&'r str> {
@@ -568,7 +582,7 @@ fn condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
     if !c.vars.iter().all(|v| values.variable(v).is_some()) {
         return false;
     }
-    let value = values.get(c.slot);
+    let value = values.read_once(c.slot);
     match &c.test {
         Test::Null {
             want_missing,
