@@ -25,7 +25,7 @@ use crate::slots::{self, KeyTable, Slots};
 use crate::time::Timestamp;
 
 /// Entries of the slot table of a tabled policy (see [`Slots`]): a set with more keys shares them.
-pub const SLOT_CAPACITY: usize = 32;
+pub const SLOT_CAPACITY: usize = 8;
 
 /// Most pieces (text, wildcards, variables) one pattern or template may have: the compiler rejects
 /// longer ones, and evaluation (here and in the run-time evaluator) substitutes variables into a
