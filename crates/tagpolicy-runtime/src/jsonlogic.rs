@@ -653,9 +653,7 @@ pub fn contains(haystack: Val<'_>, needle: Val<'_>) -> bool {
         Val::Str(h) => !h.is_empty() && str_contains_to_string(h, needle),
         Val::Arr(xs) => xs.iter().any(|x| strict_eq(*x, needle)),
         Val::Strs(xs) => match needle {
-            Val::Str(n) => xs
-                .iter()
-                .any(|x| crate::bytes::eq(x.as_bytes(), n.as_bytes())),
+            Val::Str(n) => xs.contains(&n),
             _ => false,
         },
         _ => false,
