@@ -379,10 +379,16 @@ fn compare_lints(op: Op, args: &[Rule], span: Span, diags: &mut Diagnostics<'_>)
     if matches!(op, Op::Eq | Op::Ne | Op::StrictEq | Op::StrictNe)
         && args.iter().any(|a| matches!(a, Rule::Array(..)))
     {
+        // JavaScript compares arrays by identity, and a list literal is a new array.
+        let outcome = match op {
+            Op::StrictEq => ": it is always false",
+            Op::StrictNe => ": it is always true",
+            _ => "",
+        };
         diags.warning(
             span,
             format!(
-                "`{}` against a list literal compares with the whole list, not its elements",
+                "`{}` against a list literal compares with the whole list, not its elements{outcome}",
                 op.name()
             ),
             Some("to test membership, write {\"in\": [<value>, [<list>]]}".to_string()),

@@ -531,10 +531,44 @@ pub fn lower_rule(rule: &Rule) -> Expr {
                 },
             }
         }
-        Rule::Op { op, args, .. } => Expr::Apply {
-            op: *op,
-            args: args.iter().map(lower_rule).collect(),
-        },
+        Rule::Op { op, args, .. } => {
+            let args: Vec<Expr> = args.iter().map(lower_rule).collect();
+            match identity_answer(*op, &args) {
+                Some(answer) => Expr::Const(Const::Bool(answer)),
+                None => Expr::Apply { op: *op, args },
+            }
+        }
+    }
+}
+
+/// An expression that makes a new array or object each time it is evaluated (json-logic-js
+/// builds a new array for an array literal, `map`, `filter`, `merge`, `missing` and
+/// `missing_some`, and a literal object is the rule's own object, which nothing else is).
+fn is_fresh_object(e: &Expr) -> bool {
+    match e {
+        Expr::Array(_) | Expr::Object(_) => true,
+        Expr::Apply { op, .. } => matches!(
+            op,
+            Op::Map | Op::Filter | Op::Merge | Op::Missing | Op::MissingSome
+        ),
+        _ => false,
+    }
+}
+
+/// The answer of an equality that object identity decides whatever the data: JavaScript
+/// compares objects by identity, and a new object is identical to nothing else. So `===`
+/// with a new array or object on either side is false (`!==` true), and `==` with one on both
+/// sides is false (`!=` true). `==` with one on one side only still depends on the other side
+/// (`[1] == "1"` is true) and is left to the operator.
+///
+/// Decided here, once, so both paths agree: the evaluators compare arrays by address, and
+/// two equal constant arrays in generated code, or two empty ones anywhere, may share one.
+fn identity_answer(op: Op, args: &[Expr]) -> Option<bool> {
+    let fresh = |i: usize| args.get(i).is_some_and(is_fresh_object);
+    match op {
+        Op::StrictEq | Op::StrictNe if fresh(0) || fresh(1) => Some(op == Op::StrictNe),
+        Op::Eq | Op::Ne if fresh(0) && fresh(1) => Some(op == Op::Ne),
+        _ => None,
     }
 }
 
