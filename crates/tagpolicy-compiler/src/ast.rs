@@ -333,8 +333,9 @@ pub enum CondValue {
     Binary(String),
 }
 
-/// Nothing deeper is accepted inside a template (`${…}` count per value).
-pub const MAX_TEMPLATE_PARTS: usize = 32;
+/// Nothing deeper is accepted inside a template (`${…}` count per value): the size of the stack
+/// buffer evaluation gathers a template's pieces in.
+pub use tagpolicy_runtime::glob::MAX_TEMPLATE_PARTS;
 
 const POLICY_ELEMENTS: &[&str] = &["Version", "Id", "Statement"];
 const STATEMENT_ELEMENTS: &[&str] = &[

@@ -14,7 +14,6 @@ use tagpolicy_runtime::scalar;
 use tagpolicy_runtime::slots::{Builtin, KeyInfo, KeyTable, Slots};
 use tagpolicy_runtime::{Decision, Effect, Policy, Request, StatementRef, TagFamily};
 
-use crate::ast::MAX_TEMPLATE_PARTS;
 use crate::ir::{Condition, Key, Part, Pattern, PolicySet, Principals, Resources, Statement, Test};
 
 /// How many entries the slot table (a direct-mapped cache on the stack, see
@@ -220,19 +219,13 @@ fn with_pieces<const N: usize, R>(
     keys: &dyn KeyTable,
     f: impl FnOnce(&[Piece<'_>]) -> R,
 ) -> Option<R> {
-    let mut buf = [Piece::Star; MAX_TEMPLATE_PARTS];
-    let mut n = 0;
-    for part in parts {
-        let piece = match part {
-            Part::Text(t) => Piece::Text(t),
-            Part::Star => Piece::Star,
-            Part::AnyChar => Piece::AnyChar,
-            Part::Var(v) => Piece::Text(variable(v, slots, keys)?),
-        };
-        *buf.get_mut(n)? = piece;
-        n += 1;
-    }
-    Some(f(buf.get(..n)?))
+    let pieces = parts.iter().map(|part| match part {
+        Part::Text(t) => Some(Piece::Text(t)),
+        Part::Star => Some(Piece::Star),
+        Part::AnyChar => Some(Piece::AnyChar),
+        Part::Var(v) => variable(v, slots, keys).map(Piece::Text),
+    });
+    glob::with_pieces(pieces, f)
 }
 
 fn variable<'a, const N: usize>(
@@ -266,29 +259,12 @@ fn template_equals<const N: usize>(
     slots: &Slots<'_, N>,
     keys: &dyn KeyTable,
 ) -> bool {
-    let mut buf = [""; MAX_TEMPLATE_PARTS];
-    let mut n = 0;
-    for part in parts {
-        let text = match part {
-            Part::Text(t) => t.as_str(),
-            Part::Var(v) => match variable(v, slots, keys) {
-                Some(s) => s,
-                None => return false,
-            },
-            Part::Star | Part::AnyChar => return false,
-        };
-        match buf.get_mut(n) {
-            Some(slot) => *slot = text,
-            None => return false,
-        }
-        n += 1;
-    }
-    let parts = buf.get(..n).unwrap_or(&[]);
-    if ignore_case {
-        scalar::eq_ignore_case_parts(parts, input)
-    } else {
-        scalar::eq_parts(parts, input)
-    }
+    let texts = parts.iter().map(|part| match part {
+        Part::Text(t) => Some(t.as_str()),
+        Part::Var(v) => variable(v, slots, keys),
+        Part::Star | Part::AnyChar => None,
+    });
+    scalar::template_equals(texts, input, ignore_case)
 }
 
 /// Whether one condition holds for the request.

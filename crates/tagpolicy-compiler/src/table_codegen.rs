@@ -44,7 +44,7 @@ pub fn generate_table(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
 pub fn table_text(ir: &PolicySet, opts: &CodegenOptions) -> String {
     let mut w = W {
         out: String::with_capacity(ir.statements.len().saturating_mul(256)),
-        globs: Vec::new(),
+        globs: Pool::default(),
     };
     w.policy(ir, opts);
     w.out
@@ -80,8 +80,8 @@ fn f64_text(v: f64) -> String {
 struct W {
     out: String,
     /// Star-only globs given their own function (see [`W::pattern`]), in first-use order; the
-    /// function of `globs[i]` is `__g{i}`.
-    globs: Vec<String>,
+    /// function of the i-th is `__g{i}`.
+    globs: Pool,
 }
 
 /// Distinct items (as code) in first-use order.
@@ -474,13 +474,7 @@ impl W {
             // A star-only glob: a function of straight-line constant code, as in small sets
             // (a set has a few hundred distinct resource globs at most, each compiled once).
             Pattern::Glob(g) => {
-                let i = match self.globs.iter().position(|x| x == g) {
-                    Some(i) => i,
-                    None => {
-                        self.globs.push(g.clone());
-                        self.globs.len() - 1
-                    }
-                };
+                let i = self.globs.index(g.clone());
                 let _ = write!(self.out, "Pattern::Matcher(__g{i})");
             }
             Pattern::Template(parts) => {
@@ -494,7 +488,7 @@ impl W {
     /// The functions of [`W::globs`].
     fn glob_fns(&mut self) {
         let globs = std::mem::take(&mut self.globs);
-        for (i, g) in globs.iter().enumerate() {
+        for (i, g) in globs.items.iter().enumerate() {
             let test = crate::codegen::star_chain(&quote::quote!(__rt), g, &quote::quote!(input));
             let _ = writeln!(self.out, "fn __g{i}(input: &str) -> bool {{ {test} }}");
         }

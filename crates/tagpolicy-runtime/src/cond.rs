@@ -99,11 +99,6 @@ pub fn text_in(mode: Mode, value: Resolved<'_>, constants: &[&str], ignore_case:
     })
 }
 
-/// A `StringEquals`-family condition against one policy variable's value (see [`text_in`]).
-pub fn text_is(mode: Mode, value: Resolved<'_>, expected: &str, ignore_case: bool) -> bool {
-    text_in(mode, value, &[expected], ignore_case)
-}
-
 /// The `Null` operator. `want_missing` / `want_present` say whether the policy values include
 /// `true` / `false` (several values are ORed, so both makes the condition always true).
 /// A multi-valued key with no values counts as missing.

@@ -24,6 +24,28 @@
 //! assert!(!glob::matches_pieces(&pieces, "home/axxb/notes.txt", Case::Sensitive));
 //! ```
 
+/// Most pieces (text, wildcards, variable values) one pattern or template may have: the compiler
+/// rejects longer ones, and evaluation (the run-time evaluator and the table walker) gathers a
+/// template's pieces into a buffer of this size on the stack ([`with_pieces`],
+/// [`crate::scalar::template_equals`]).
+pub const MAX_TEMPLATE_PARTS: usize = 32;
+
+/// Gathers `pieces` on the stack and hands them to `f`: `None` if a piece is `None` (a variable
+/// without a value) or there are more than [`MAX_TEMPLATE_PARTS`].
+#[inline]
+pub fn with_pieces<'a, R>(
+    pieces: impl IntoIterator<Item = Option<Piece<'a>>>,
+    f: impl FnOnce(&[Piece<'a>]) -> R,
+) -> Option<R> {
+    let mut buf = [Piece::Star; MAX_TEMPLATE_PARTS];
+    let mut n = 0usize;
+    for piece in pieces {
+        *buf.get_mut(n)? = piece?;
+        n = n.saturating_add(1);
+    }
+    Some(f(buf.get(..n)?))
+}
+
 /// One element of a glob pattern whose text may come from several sources (literal text of the policy,
 /// values of policy variables substituted at run time): text is always literal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

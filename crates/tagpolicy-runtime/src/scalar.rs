@@ -95,6 +95,32 @@ pub fn eq_ignore_case_parts(parts: &[&str], b: &str) -> bool {
     left.eq(right)
 }
 
+/// Whether `texts`, joined, equal `b` (ASCII-case-insensitively with `ignore_case`): false if a
+/// text is `None` (a variable without a value, or a wildcard) or there are more than
+/// [`crate::glob::MAX_TEMPLATE_PARTS`]. The texts are gathered on the stack.
+#[inline]
+pub fn template_equals<'a>(
+    texts: impl IntoIterator<Item = Option<&'a str>>,
+    b: &str,
+    ignore_case: bool,
+) -> bool {
+    let mut buf = [""; crate::glob::MAX_TEMPLATE_PARTS];
+    let mut n = 0usize;
+    for text in texts {
+        match (text, buf.get_mut(n)) {
+            (Some(t), Some(slot)) => *slot = t,
+            _ => return false,
+        }
+        n = n.saturating_add(1);
+    }
+    let parts = buf.get(..n).unwrap_or(&[]);
+    if ignore_case {
+        eq_ignore_case_parts(parts, b)
+    } else {
+        eq_parts(parts, b)
+    }
+}
+
 /// Exact equality of the concatenation of parts with b, no allocation.
 ///
 /// ```

@@ -27,11 +27,6 @@ use crate::time::Timestamp;
 /// Entries of the slot table of a tabled policy (see [`Slots`]): a set with more keys shares them.
 pub const SLOT_CAPACITY: usize = 8;
 
-/// Most pieces (text, wildcards, variables) one pattern or template may have: the compiler rejects
-/// longer ones, and evaluation (here and in the run-time evaluator) substitutes variables into a
-/// buffer of this size on the stack.
-pub const MAX_TEMPLATE_PARTS: usize = 32;
-
 /// Up to this many constants a `StringEquals` list is compared one by one; above, it is searched
 /// (it is sorted).
 const LINEAR_CONSTANTS: usize = 8;
@@ -166,8 +161,6 @@ pub enum Pattern {
     Any,
     /// No wildcard: the text itself.
     Exact(&'static str),
-    /// `*` wildcards only, split at them ([`glob::matches_stars`]).
-    Stars(&'static [&'static str]),
     /// `*` wildcards only, decided by a generated function of constant code (the pattern split
     /// at `*` at build time into [`glob::star_span`] and [`glob::star_after`] calls).
     Matcher(fn(&str) -> bool),
@@ -521,7 +514,6 @@ fn constant_pattern_matches(p: &Pattern, input: &str) -> bool {
     match p {
         Pattern::Any => true,
         Pattern::Exact(text) => *text == input,
-        Pattern::Stars(parts) => glob::matches_stars(parts, input),
         Pattern::Matcher(matches) => matches(input),
         Pattern::Glob(g) => glob::matches(g, input),
         Pattern::Template(_) => false,
@@ -529,52 +521,29 @@ fn constant_pattern_matches(p: &Pattern, input: &str) -> bool {
 }
 
 /// Substitutes variables into parts, then hands the pieces to `f`: `None` if a variable has no
-/// value (or there are more pieces than [`MAX_TEMPLATE_PARTS`]).
+/// value (or there are more pieces than [`glob::MAX_TEMPLATE_PARTS`]).
 fn with_pieces<R>(
     parts: &[Part],
     values: Values<'_, '_>,
     f: impl FnOnce(&[Piece<'_>]) -> R,
 ) -> Option<R> {
-    let mut buf = [Piece::Star; MAX_TEMPLATE_PARTS];
-    let mut n = 0usize;
-    for part in parts {
-        let piece = match part {
-            Part::Text(t) => Piece::Text(t),
-            Part::Star => Piece::Star,
-            Part::AnyChar => Piece::AnyChar,
-            Part::Var(v) => Piece::Text(values.variable(v)?),
-        };
-        *buf.get_mut(n)? = piece;
-        n = n.saturating_add(1);
-    }
-    Some(f(buf.get(..n)?))
+    let pieces = parts.iter().map(|part| match part {
+        Part::Text(t) => Some(Piece::Text(t)),
+        Part::Star => Some(Piece::Star),
+        Part::AnyChar => Some(Piece::AnyChar),
+        Part::Var(v) => values.variable(v).map(Piece::Text),
+    });
+    glob::with_pieces(pieces, f)
 }
 
 /// Whether a template of text and variables equals `input`.
 fn template_equals(parts: &[Part], input: &str, ignore_case: bool, values: Values<'_, '_>) -> bool {
-    let mut buf = [""; MAX_TEMPLATE_PARTS];
-    let mut n = 0usize;
-    for part in parts {
-        let text = match part {
-            Part::Text(t) => *t,
-            Part::Var(v) => match values.variable(v) {
-                Some(s) => s,
-                None => return false,
-            },
-            Part::Star | Part::AnyChar => return false,
-        };
-        match buf.get_mut(n) {
-            Some(slot) => *slot = text,
-            None => return false,
-        }
-        n = n.saturating_add(1);
-    }
-    let parts = buf.get(..n).unwrap_or(&[]);
-    if ignore_case {
-        scalar::eq_ignore_case_parts(parts, input)
-    } else {
-        scalar::eq_parts(parts, input)
-    }
+    let texts = parts.iter().map(|part| match part {
+        Part::Text(t) => Some(*t),
+        Part::Var(v) => values.variable(v),
+        Part::Star | Part::AnyChar => None,
+    });
+    scalar::template_equals(texts, input, ignore_case)
 }
 
 /// Whether one condition holds for the request.
@@ -658,6 +627,13 @@ mod tests {
     use crate::request::Value;
     use crate::slots::KeyInfo;
 
+    /// `arn:aws:s3:::*/*`, as generated code writes it.
+    fn in_a_bucket(input: &str) -> bool {
+        glob::star_span(input.as_bytes(), b"arn:aws:s3:::", b"")
+            .and_then(|rest| glob::star_after(rest, b"/"))
+            .is_some()
+    }
+
     /// `s3:getobject` selects statements 0 and 1; any other action the fallback, statement 2.
     static TABLE: Table = Table {
         keys: StaticKeys {
@@ -722,7 +698,7 @@ mod tests {
         principal_elements: &[Principals::Any],
         resource_elements: &[
             Resources::Any,
-            Resources::Is(&[Pattern::Stars(&["arn:aws:s3:::", "/", ""])]),
+            Resources::Is(&[Pattern::Matcher(in_a_bucket)]),
         ],
         condition_lists: &[
             &[],
