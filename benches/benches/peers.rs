@@ -92,7 +92,7 @@ fn grants(c: &mut Criterion) {
     use benches::grants_group as g;
     let store = g::store();
     let mut reader = store.reader();
-    let req = g::request();
+    let req = g::PARTS;
     assert!(
         !g::without(&req),
         "without grants alice may not delete ops's queue"

@@ -3,6 +3,11 @@
 //! (`arn:aws:sqs:us-east-2::${aws:PrincipalTag/team}-queue`) decides alice's request, whose own
 //! tag is `team=dev` and whose grant gives `team=ops`:
 //!
+//! Both sides build their request per decision from the same parts ([`Parts`]), as a service
+//! builds one per call, so the difference is the grants' own work: loading the snapshot, finding
+//! the principal's grants, reading the granted tag and naming the grant. (Built once and copied,
+//! the request's copy would be counted as a cost of grants.)
+//!
 //! - `compiled_no_grants`: the same request, no grants (denied: the queue is ops's);
 //! - `compiled_with_grants`: load the store's current snapshot through the thread's
 //!   [`GrantReader`] (what an evaluation loop keeps), borrow alice's grants (a hash lookup of her
@@ -72,35 +77,54 @@ pub fn store() -> GrantStore {
 /// Alice's own tags.
 pub const OWN_TAGS: &[(&str, &str)] = &[("team", "dev")];
 
+/// What a service knows of the call: the principal, its own tags, the time.
+#[derive(Clone, Copy, Debug)]
+pub struct Parts {
+    /// The principal.
+    pub principal: &'static str,
+    /// Its own tags.
+    pub tags: &'static [(&'static str, &'static str)],
+    /// The evaluation time.
+    pub time: Timestamp,
+}
+
+/// Alice's call.
+pub const PARTS: Parts = Parts {
+    principal: "alice",
+    tags: OWN_TAGS,
+    time: Timestamp::from_millis(AT),
+};
+
 /// The request without grants.
-pub fn request() -> Request<'static> {
+#[inline(always)]
+pub fn request(parts: &Parts) -> Request<'static> {
     Request::new("sqs:DeleteQueue", QUEUE)
-        .with_principal("alice")
-        .with_principal_tags(OWN_TAGS)
-        .with_time(Timestamp::from_millis(AT))
+        .with_principal(parts.principal)
+        .with_principal_tags(parts.tags)
+        .with_time(parts.time)
 }
 
 /// Decides without grants.
 #[inline(never)]
-pub fn without(req: &Request<'_>) -> bool {
-    TEAM_QUEUE.evaluate(req).is_allowed()
+pub fn without(parts: &Parts) -> bool {
+    TEAM_QUEUE.evaluate(&request(parts)).is_allowed()
 }
 
-/// Loads the current snapshot through `reader`, borrows alice's grants, decides; `true` when
-/// allowed through a grant.
+/// Loads the current snapshot through `reader`, borrows the principal's grants, decides; `true`
+/// when allowed through a grant.
 #[inline(never)]
-pub fn with(reader: &mut GrantReader<'_>, req: &Request<'_>) -> bool {
+pub fn with(reader: &mut GrantReader<'_>, parts: &Parts) -> bool {
     let snapshot = reader.load();
-    let req = req.with_grants(snapshot.grants_of("alice"));
+    let req = request(parts).with_grants(snapshot.grants_of(parts.principal));
     let e = TEAM_QUEUE.evaluate_with_grants(&req);
     e.decision.is_allowed() && !e.grants.is_empty()
 }
 
 /// [`with`], loading the snapshot from the store itself (an arc-swap guard per decision).
 #[inline(never)]
-pub fn with_snapshot(store: &GrantStore, req: &Request<'_>) -> bool {
+pub fn with_snapshot(store: &GrantStore, parts: &Parts) -> bool {
     let snapshot = store.snapshot();
-    let req = req.with_grants(snapshot.grants_of("alice"));
+    let req = request(parts).with_grants(snapshot.grants_of(parts.principal));
     let e = TEAM_QUEUE.evaluate_with_grants(&req);
     e.decision.is_allowed() && !e.grants.is_empty()
 }

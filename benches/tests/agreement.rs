@@ -119,7 +119,7 @@ fn the_grants_group_decides_through_the_grant() {
     use benches::grants_group as g;
     let store = g::store();
     assert_eq!(store.snapshot().len(), g::GRANTS);
-    let req = g::request();
+    let req = g::PARTS;
     assert!(!g::without(&req));
     assert!(g::with(&mut store.reader(), &req));
     assert!(g::with_snapshot(&store, &req));

@@ -34,7 +34,11 @@ fn main() {
         eprintln!("usage: instr GROUP CONTENDER ROUNDS");
         std::process::exit(2);
     };
-    let rounds = rounds.parse().unwrap_or_else(|e| panic!("rounds: {e}"));
+    let rounds: usize = rounds.parse().unwrap_or_else(|e| panic!("rounds: {e}"));
+    if group == "grants" {
+        grants(contender, rounds);
+        return;
+    }
     let mut run = Run {
         contender: contender.clone(),
         rounds,
@@ -47,4 +51,25 @@ fn main() {
         Some(n) => println!("{n}"),
         None => panic!("no contender {contender} in {group}"),
     }
+}
+
+/// The `grants` group (one request): `compiled_no_grants`, `compiled_with_grants` or
+/// `compiled_with_grants_snapshot`, as the criterion bench runs them.
+fn grants(contender: &str, rounds: usize) {
+    use benches::grants_group as g;
+    use std::hint::black_box;
+    let store = g::store();
+    let mut reader = store.reader();
+    let req = g::PARTS;
+    for _ in 0..rounds {
+        match contender {
+            "compiled_no_grants" => black_box(g::without(black_box(&req))),
+            "compiled_with_grants" => black_box(g::with(black_box(&mut reader), black_box(&req))),
+            "compiled_with_grants_snapshot" => {
+                black_box(g::with_snapshot(black_box(&store), black_box(&req)))
+            }
+            other => panic!("no contender {other} in grants"),
+        };
+    }
+    println!("1");
 }

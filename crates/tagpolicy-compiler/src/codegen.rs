@@ -575,7 +575,7 @@ impl Gen<'_> {
             if let Some(used) = used {
                 static __GRANT_SLOTS: &[&[u16]] = &[#(#rows),*];
                 #rt::slots::name_deciding_grants(
-                    &__KEYS, req, &mut slots, &decision, __OFFSETS, __GRANT_SLOTS, used,
+                    &__KEYS, req, &decision, __OFFSETS, __GRANT_SLOTS, used,
                 );
             }
         }

@@ -122,7 +122,6 @@ impl RuntimePolicy {
         tagpolicy_runtime::slots::name_deciding_grants(
             &self.keys,
             request,
-            &mut slots,
             &decision,
             &self.policy_offsets,
             &self.principal_tag_slots,

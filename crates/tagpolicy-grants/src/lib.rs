@@ -20,6 +20,7 @@
 
 pub mod audit;
 mod grant;
+mod index;
 mod policy;
 pub mod store;
 pub mod table;

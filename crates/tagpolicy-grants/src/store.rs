@@ -15,18 +15,17 @@ use arc_swap::ArcSwap;
 use tagpolicy_runtime::{GrantTable, Timestamp};
 
 use crate::audit::{AuditEvent, AuditLog};
+use crate::index::{random_seed, PrincipalIndex};
 use crate::table::PrincipalGrants;
 use crate::{Grant, GrantPolicy, Rejection};
-
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What evaluations read: every principal's grants (issued, not revoked, not yet removed as
 /// expired) at one revision.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     revision: u64,
-    /// Each principal's position in `tables`.
-    principals: Map<Arc<str>, u32>,
+    /// Each principal's position in `tables` and its table.
+    index: PrincipalIndex<(u32, Arc<PrincipalGrants>)>,
     /// The packed grants, in no particular order: a [`GrantReader`] remembers the position of
     /// the last principal it looked up and tries it first.
     tables: Vec<Arc<PrincipalGrants>>,
@@ -45,13 +44,17 @@ impl Snapshot {
     /// The packed grants of `principal`.
     #[inline]
     pub fn principal(&self, principal: &str) -> Option<&PrincipalGrants> {
-        self.position(principal).and_then(|i| self.at(i))
+        self.find(principal).map(|(_, p)| p)
     }
 
-    /// Where `principal`'s grants are in `tables`.
+    /// Where `principal`'s grants are in `tables`, and they.
     #[inline]
-    fn position(&self, principal: &str) -> Option<u32> {
-        self.principals.get(principal).copied()
+    fn find(&self, principal: &str) -> Option<(u32, &PrincipalGrants)> {
+        self.index
+            .find(principal, |(_, p)| {
+                tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes())
+            })
+            .map(|(i, p)| (*i, &**p))
     }
 
     /// The packed grants at `position`.
@@ -72,7 +75,7 @@ impl Snapshot {
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.principals.is_empty()
+        self.tables.is_empty()
     }
 }
 
@@ -232,6 +235,8 @@ struct State {
     by_principal: BTreeMap<String, BTreeMap<String, Arc<Grant>>>,
     /// id → principal, for the grants above.
     principal_of: HashMap<String, String>,
+    /// Each principal's position in the current snapshot's tables.
+    positions: HashMap<String, u32>,
     revoked: BTreeMap<String, Revocation>,
     revision: u64,
     /// Replaced snapshots a reader may still hold; freed here once none does.
@@ -265,6 +270,8 @@ struct State {
 /// ```
 pub struct GrantStore {
     current: ArcSwap<Snapshot>,
+    /// The principal index's hash seed.
+    seed: u64,
     state: Mutex<State>,
     policy: Option<GrantPolicy>,
     audit: Option<Arc<AuditLog>>,
@@ -338,12 +345,10 @@ impl GrantReader<'_> {
                 return p.table();
             }
         }
-        match snapshot.position(principal) {
-            Some(i) => {
+        match snapshot.find(principal) {
+            Some((i, p)) => {
                 self.last = i;
-                snapshot
-                    .at(i)
-                    .map_or(GrantTable::EMPTY, PrincipalGrants::table)
+                p.table()
             }
             None => GrantTable::EMPTY,
         }
@@ -361,6 +366,7 @@ impl GrantStore {
     pub fn new() -> Self {
         GrantStore {
             current: ArcSwap::from_pointee(Snapshot::default()),
+            seed: random_seed(),
             state: Mutex::new(State::default()),
             policy: None,
             audit: None,
@@ -624,15 +630,12 @@ impl GrantStore {
 
     /// Builds and swaps in a new snapshot where the grants of `changed` principals are repacked.
     fn publish(&self, state: &mut State, changed: &[String]) {
-        let (mut principals, mut tables) = {
-            let current = self.current.load();
-            (current.principals.clone(), current.tables.clone())
-        };
+        let mut tables = self.current.load().tables.clone();
         for p in changed {
             match state.by_principal.get(p.as_str()) {
                 Some(grants) => {
                     let packed = Arc::new(PrincipalGrants::new(p, grants.values()));
-                    match principals.get(p.as_str()).copied() {
+                    match state.positions.get(p.as_str()).copied() {
                         Some(i) => {
                             if let Some(slot) = tables.get_mut(i as usize) {
                                 *slot = packed;
@@ -641,18 +644,18 @@ impl GrantStore {
                         None => {
                             let i = u32::try_from(tables.len()).unwrap_or(u32::MAX);
                             tables.push(packed);
-                            principals.insert(Arc::from(p.as_str()), i);
+                            state.positions.insert(p.clone(), i);
                         }
                     }
                 }
                 None => {
                     // The last table moves into the removed one's place.
-                    if let Some(i) = principals.remove(p.as_str()) {
+                    if let Some(i) = state.positions.remove(p.as_str()) {
                         if (i as usize) < tables.len() {
                             tables.swap_remove(i as usize);
                         }
                         if let Some(moved) = tables.get(i as usize) {
-                            if let Some(at) = principals.get_mut(moved.principal()) {
+                            if let Some(at) = state.positions.get_mut(moved.principal()) {
                                 *at = i;
                             }
                         }
@@ -660,10 +663,17 @@ impl GrantStore {
                 }
             }
         }
+        let index = PrincipalIndex::new(
+            self.seed,
+            tables.iter().enumerate().map(|(i, t)| {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                (t.principal(), (i, Arc::clone(t)))
+            }),
+        );
         state.revision = state.revision.saturating_add(1);
         let next = Arc::new(Snapshot {
             revision: state.revision,
-            principals,
+            index,
             tables,
         });
         // `swap` settles every reader's borrowed reference to the old snapshot into a counted

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use tagpolicy_runtime::grants::{GrantRow, GrantTable, RoleRow, Span, TagRow};
+use tagpolicy_runtime::grants::{
+    fill_tag_index, tag_index_len, GrantRow, GrantTable, RoleRow, Span, TagRow,
+};
 
 use crate::Grant;
 
@@ -20,6 +22,8 @@ pub struct PrincipalGrants {
     tags: Vec<TagRow>,
     roles: Vec<RoleRow>,
     patterns: Vec<Span>,
+    /// The hash index of the tag keys (empty if the rows cannot be indexed).
+    tag_index: Vec<u16>,
     records: Vec<Arc<Grant>>,
 }
 
@@ -74,6 +78,10 @@ impl PrincipalGrants {
         let at = |s: Span| text.get(s.start as usize..s.end as usize).unwrap_or("");
         packed.tags.sort_by(|a, b| at(a.key).cmp(at(b.key)));
         packed.roles.sort_by(|a, b| at(a.role).cmp(at(b.role)));
+        let mut index = vec![0; tag_index_len(packed.tags.len())];
+        if fill_tag_index(&text, &packed.tags, &mut index) {
+            packed.tag_index = index;
+        }
         packed.text = text;
         packed.records = records;
         packed
@@ -105,6 +113,7 @@ impl PrincipalGrants {
             tags: &self.tags,
             roles: &self.roles,
             patterns: &self.patterns,
+            tag_index: &self.tag_index,
         }
     }
 

@@ -596,6 +596,7 @@ mod tests {
             tags: &TAGS,
             roles: &ROLES,
             patterns: &[],
+            tag_index: &[],
         }
     }
 

@@ -179,6 +179,9 @@ pub struct GrantTable<'a> {
     pub roles: &'a [RoleRow],
     /// Scope patterns, referred to by the grants' `actions` and `resources`.
     pub patterns: &'a [Span],
+    /// A hash index of the tag keys, filled by [`fill_tag_index`] (a power of two of entries),
+    /// or empty: lookups then search the sorted rows instead.
+    pub tag_index: &'a [u16],
 }
 
 impl Default for GrantTable<'_> {
@@ -196,6 +199,7 @@ impl<'a> GrantTable<'a> {
         tags: &[],
         roles: &[],
         patterns: &[],
+        tag_index: &[],
     };
 
     /// Whether the table has no grants.
@@ -283,10 +287,42 @@ impl<'a> GrantTable<'a> {
                     .any(|p| glob::matches(self.text(*p), resource)))
     }
 
-    /// The rows of tag `key` (compared ASCII-case-insensitively), counting or not: the index of
-    /// the first and the rows in order. A binary search on the rows' prefixes, then a byte
-    /// comparison of the rest of the key (only for keys longer than 8 bytes) among the few rows
-    /// sharing the prefix.
+    /// The index of the first row of tag `key` (compared ASCII-case-insensitively), counting or
+    /// not: the key's rows follow it. Through the tag index when the table has one (a hash of
+    /// the key's folded first word and length, then one or two probes); otherwise a binary
+    /// search on the rows' prefixes, then a comparison of the rest of the key (only for keys
+    /// longer than 8 bytes) among the few rows sharing the prefix.
+    #[inline(always)]
+    fn first_row(&self, key: &[u8], prefix: u64) -> Option<usize> {
+        let tags = self.tags;
+        if !self.tag_index.is_empty() {
+            let mask = self.tag_index.len().wrapping_sub(1);
+            let mut at = tag_slot(prefix, key.len(), mask);
+            // At most half the entries are used: the probe meets an empty one.
+            loop {
+                let row = usize::from(*self.tag_index.get(at)?).checked_sub(1)?;
+                let r = tags.get(row)?;
+                if r.prefix == prefix && self.same_key(r, key) {
+                    return Some(row);
+                }
+                at = at.wrapping_add(1) & mask;
+            }
+        }
+        let mut at = first_at_least(tags, prefix);
+        loop {
+            let r = tags.get(at)?;
+            if r.prefix != prefix {
+                return None;
+            }
+            if self.same_key(r, key) {
+                return Some(at);
+            }
+            at = at.checked_add(1)?;
+        }
+    }
+
+    /// The rows of tag `key` (any case), counting or not: the index of the first and the rows
+    /// in order.
     #[inline]
     fn key_rows<'k>(&self, key: &'k [u8]) -> Option<(usize, impl Iterator<Item = &'a TagRow> + 'k)>
     where
@@ -294,24 +330,13 @@ impl<'a> GrantTable<'a> {
     {
         let table = *self;
         let prefix = folded_prefix(key);
-        let tags = self.tags;
-        let mut from = tags.partition_point(|r| r.prefix < prefix);
-        loop {
-            let r = tags.get(from)?;
-            if r.prefix != prefix {
-                return None;
-            }
-            match self.key_cmp(r, key) {
-                Ordering::Less => from = from.saturating_add(1),
-                Ordering::Equal => break,
-                Ordering::Greater => return None,
-            }
-        }
-        let rows = tags
+        let from = self.first_row(key, prefix)?;
+        let rows = self
+            .tags
             .get(from..)
             .unwrap_or(&[])
             .iter()
-            .take_while(move |r| r.prefix == prefix && table.key_cmp(r, key).is_eq());
+            .take_while(move |r| r.prefix == prefix && table.same_key(r, key));
         Some((from, rows))
     }
 
@@ -344,11 +369,9 @@ impl<'a> GrantTable<'a> {
 
     /// The row index of the counting grant's tag `key`, if one counts.
     ///
-    /// The first row of the key that counts wins. Rows of one key are adjacent and share the
-    /// key's prefix, so one pass over the rows with that prefix (found by a binary search) that
-    /// takes the first with the same key and a counting grant finds it, without first finding
-    /// where the key's rows begin. Inlined into its caller (slot resolution), which then needs
-    /// no copy of the context.
+    /// The first row of the key that counts wins: the key's first row is found
+    /// ([`GrantTable::first_row`]), then its rows are tried in order. Inlined into its caller
+    /// (slot resolution), which then needs no copy of the context.
     #[inline(always)]
     pub fn tag_row(&self, key: &str, ctx: &GrantContext<'_>) -> Option<u32> {
         if !self.applies(ctx) {
@@ -356,13 +379,12 @@ impl<'a> GrantTable<'a> {
         }
         let key = key.as_bytes();
         let prefix = folded_prefix(key);
-        let tags = self.tags;
-        let mut at = tags.partition_point(|r| r.prefix < prefix);
-        while let Some(r) = tags.get(at) {
-            if r.prefix != prefix {
+        let mut at = self.first_row(key, prefix)?;
+        while let Some(r) = self.tags.get(at) {
+            if r.prefix != prefix || !self.same_key(r, key) {
                 return None;
             }
-            if self.same_key(r, key) && self.counts_for_principal(r.grant, ctx) {
+            if self.counts_for_principal(r.grant, ctx) {
                 return u32::try_from(at).ok();
             }
             at = at.checked_add(1)?;
@@ -440,6 +462,68 @@ impl<'a> GrantTable<'a> {
     }
 }
 
+/// The first row whose prefix is at least `prefix` (rows are sorted by prefix): a binary search,
+/// inlined.
+#[inline(always)]
+fn first_at_least(tags: &[TagRow], prefix: u64) -> usize {
+    let mut base = 0usize;
+    let mut size = tags.len();
+    while size > 1 {
+        let half = size / 2;
+        let mid = base.saturating_add(half);
+        if tags.get(mid).is_some_and(|r| r.prefix < prefix) {
+            base = mid;
+        }
+        size = size.saturating_sub(half);
+    }
+    match tags.get(base) {
+        Some(r) if r.prefix < prefix => base.saturating_add(1),
+        _ => base,
+    }
+}
+
+/// The tag-index entry a key starts its probe at: its folded first word and its length,
+/// multiplied to spread them over the high bits.
+#[inline(always)]
+fn tag_slot(prefix: u64, len: usize, mask: usize) -> usize {
+    let h = (prefix ^ (len as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 40) as usize & mask
+}
+
+/// How many entries a tag index of `rows` tag rows needs: a power of two, at least twice the
+/// rows (so at most half the entries are used), at least 8.
+pub fn tag_index_len(rows: usize) -> usize {
+    rows.saturating_mul(2).max(8).next_power_of_two()
+}
+
+/// Fills `index` (of [`tag_index_len`] entries, zeroed) for the sorted `tags` of a table whose
+/// text is `text`: each key's first row, by its probe start. `false` (and `index` must not be
+/// used) if `index` has the wrong size or there are more rows than an entry can name.
+pub fn fill_tag_index(text: &str, tags: &[TagRow], index: &mut [u16]) -> bool {
+    if index.len() != tag_index_len(tags.len()) || tags.len() >= usize::from(u16::MAX) {
+        return false;
+    }
+    let key = |r: &TagRow| text.as_bytes().get(r.key.range()).unwrap_or(&[]);
+    let mask = index.len().wrapping_sub(1);
+    let mut previous: Option<&[u8]> = None;
+    for (row, r) in tags.iter().enumerate() {
+        let k = key(r);
+        if previous == Some(k) {
+            continue;
+        }
+        previous = Some(k);
+        let mut at = tag_slot(r.prefix, k.len(), mask);
+        while index.get(at).is_some_and(|e| *e != 0) {
+            at = at.wrapping_add(1) & mask;
+        }
+        match (index.get_mut(at), u16::try_from(row.saturating_add(1))) {
+            (Some(e), Ok(v)) => *e = v,
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Whether two strings are equal: principal names are short, so compared inline (8 bytes at a
 /// time) rather than through a `memcmp` call.
 #[inline]
@@ -477,7 +561,12 @@ impl<'a> UsedGrants<'a> {
     /// Adds a grant id unless it is listed already (beyond the capacity, it is only counted).
     #[inline]
     pub fn push(&mut self, id: &'a str) {
-        if self.ids().contains(&id) {
+        // Inline word compares: ids are short, and the list is mostly empty.
+        if self
+            .ids()
+            .iter()
+            .any(|i| crate::bytes::eq(i.as_bytes(), id.as_bytes()))
+        {
             return;
         }
         match self.ids.get_mut(usize::from(self.len)) {
@@ -547,6 +636,7 @@ mod tests {
             tags: &TAGS,
             roles: &ROLES,
             patterns: &PATTERNS,
+            tag_index: &[],
         }
     }
 
@@ -615,13 +705,24 @@ mod tests {
             let key = Span::new(start, text.len() as u32);
             rows.push(TagRow::new(&text, key, key, 0));
         }
-        let table = GrantTable {
-            principal: "p",
-            text: &text,
-            grants: &grants,
-            tags: &rows,
-            ..GrantTable::EMPTY
-        };
+        let mut index = std::vec![0u16; tag_index_len(rows.len())];
+        assert!(fill_tag_index(&text, &rows, &mut index));
+        assert!(!fill_tag_index(&text, &rows, &mut [0u16; 4]), "wrong size");
+        // Searched (no index) and hashed (index): the same answers.
+        for tag_index in [&[][..], &index[..]] {
+            let table = GrantTable {
+                principal: "p",
+                text: &text,
+                grants: &grants,
+                tags: &rows,
+                tag_index,
+                ..GrantTable::EMPTY
+            };
+            check_lookups(&table, &keys);
+        }
+    }
+
+    fn check_lookups(table: &GrantTable<'_>, keys: &[&str]) {
         let ctx = GrantContext {
             principal: Some("p"),
             time: Some(Timestamp::from_millis(5)),

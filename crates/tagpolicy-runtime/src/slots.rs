@@ -222,18 +222,6 @@ impl<'a, const N: usize> Slots<'a, N> {
         }
     }
 
-    /// The grant (row index in the request's grant table) whose tag is the slot's value, if the
-    /// value comes from a grant; found as [`Slots::get`] finds the value.
-    #[inline]
-    pub fn granted<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> Option<u32> {
-        let r = self.reference(keys, slot);
-        if r >> KIND_SHIFT != GRANTED_TAG {
-            return None;
-        }
-        let row = self.request.grants.tags.get((r & INDEX_MASK) as usize)?;
-        Some(row.grant)
-    }
-
     /// Searches the request for a slot's key: where its value is, packed, or [`MISSING`].
     fn locate<K: KeyTable + ?Sized>(&self, keys: &K, slot: u16) -> u32 {
         let info = keys.info(slot);
@@ -329,13 +317,17 @@ fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
 /// Names, in `used`, the grants the deciding statement of `decision` relied on: for each slot
 /// that statement reads a principal tag through (`per_statement`, by flat statement index, see
 /// [`crate::decision::flat_statement_index`]), the grant whose tag is the slot's value. What
-/// generated code and the run-time evaluator call after deciding, with the decision's own slot
-/// table, so the tags are not searched for again.
+/// generated code and the run-time evaluator call after deciding.
+///
+/// A tag a counting grant gives comes first in every slot's precedence (see [`Slots::resolve`]),
+/// so the grant that gave a principal tag slot its value is the one
+/// [`GrantTable::tag_row`](crate::grants::GrantTable::tag_row) finds for the slot's tag key: a
+/// search among the principal's few granted keys with the constant key, cheaper than resolving
+/// the slot again through the request.
 #[inline]
-pub fn name_deciding_grants<'s, 'r: 's, K, S, const N: usize>(
+pub fn name_deciding_grants<'r, K, S>(
     keys: &K,
-    request: &'s Request<'r>,
-    slots: &mut Option<Slots<'s, N>>,
+    request: &Request<'r>,
     decision: &crate::decision::Decision<'_>,
     policy_offsets: &[u32],
     per_statement: &[S],
@@ -354,14 +346,14 @@ pub fn name_deciding_grants<'s, 'r: 's, K, S, const N: usize>(
     else {
         return;
     };
-    let read = read.as_ref();
-    if read.is_empty() {
-        return;
-    }
-    let slots = slots.get_or_insert_with(|| Slots::resolve(keys, request));
-    for &slot in read {
-        if let Some(g) = slots.granted(keys, slot) {
-            used.push(request.grants.id(g));
+    let ctx = request.grant_context();
+    for &slot in read.as_ref() {
+        if let Some((TagFamily::Principal, tag_key)) = keys.info(slot).tag {
+            if let Some(row) = request.grants.tag_row(tag_key, &ctx) {
+                if let Some((_, grant)) = request.grants.tag_at(row) {
+                    used.push(request.grants.id(grant));
+                }
+            }
         }
     }
 }

@@ -253,7 +253,6 @@ pub fn evaluate<'r>(
         slots::name_deciding_grants(
             &table.keys,
             request,
-            &mut slots,
             &decision,
             table.policy_offsets,
             table.grant_slots,
