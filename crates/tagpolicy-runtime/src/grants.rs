@@ -298,8 +298,9 @@ impl<'a> GrantTable<'a> {
         if !self.tag_index.is_empty() {
             let mask = self.tag_index.len().wrapping_sub(1);
             let mut at = tag_slot(prefix, key.len(), mask);
-            // At most half the entries are used: the probe meets an empty one.
-            loop {
+            // At most half the entries of a filled index are used: the probe meets an empty one
+            // (bounded all the same, for an index built by hand).
+            for _ in 0..self.tag_index.len() {
                 let row = usize::from(*self.tag_index.get(at)?).checked_sub(1)?;
                 let r = tags.get(row)?;
                 if r.prefix == prefix && self.same_key(r, key) {
@@ -307,6 +308,7 @@ impl<'a> GrantTable<'a> {
                 }
                 at = at.wrapping_add(1) & mask;
             }
+            return None;
         }
         let mut at = first_at_least(tags, prefix);
         loop {
@@ -708,6 +710,23 @@ mod tests {
         let mut index = std::vec![0u16; tag_index_len(rows.len())];
         assert!(fill_tag_index(&text, &rows, &mut index));
         assert!(!fill_tag_index(&text, &rows, &mut [0u16; 4]), "wrong size");
+        // A full index built by hand: lookups of absent keys end.
+        let ctx = GrantContext {
+            principal: Some("p"),
+            time: Some(Timestamp::from_millis(5)),
+            action: "a:b",
+            resource: "*",
+        };
+        let full = std::vec![1u16; index.len()];
+        let table = GrantTable {
+            principal: "p",
+            text: &text,
+            grants: &grants,
+            tags: &rows,
+            tag_index: &full,
+            ..GrantTable::EMPTY
+        };
+        assert_eq!(table.tag("zz", &ctx), None);
         // Searched (no index) and hashed (index): the same answers.
         for tag_index in [&[][..], &index[..]] {
             let table = GrantTable {
