@@ -350,8 +350,8 @@ pub fn name_deciding_grants<'r, K, S>(
     for &slot in read.as_ref() {
         if let Some((TagFamily::Principal, tag_key)) = keys.info(slot).tag {
             if let Some(row) = request.grants.tag_row(tag_key, &ctx) {
-                if let Some((_, grant)) = request.grants.tag_at(row) {
-                    used.push(request.grants.id(grant));
+                if let Some(r) = request.grants.tags.get(row as usize) {
+                    used.push(request.grants.id(r.grant));
                 }
             }
         }
