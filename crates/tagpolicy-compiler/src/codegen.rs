@@ -984,7 +984,7 @@ impl Gen<'_> {
                 let temps = templates.iter().map(|parts| match parts.as_slice() {
                     [Part::Var(v)] => {
                         let id = Self::var_ident(vars, v);
-                        quote!(t == #id)
+                        quote!(#rt::bytes::eq(t.as_bytes(), #id.as_bytes()))
                     }
                     _ => {
                         let ps = self.text_parts(parts, vars);
