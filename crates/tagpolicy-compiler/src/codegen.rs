@@ -541,15 +541,11 @@ impl Gen<'_> {
                 slots: &mut Option<__Slots<'r>>,
             ) -> #rt::Decision<'static> {
                 let bucket = #bucket;
-                let mut allow: Option<#rt::StatementRef<'static>> = None;
                 match bucket {
                     #(#arms)*
                     _ => { #fallback }
                 }
-                match allow {
-                    Some(s) => #rt::Decision::Allow(s),
-                    None => #rt::Decision::ImplicitDeny,
-                }
+                #rt::Decision::ImplicitDeny
             }
         }
     }
@@ -571,12 +567,21 @@ impl Gen<'_> {
             let slots = slots.iter().map(|s| uint(u64::from(*s)));
             quote!(&[#(#slots),*])
         });
+        // Out of line: inlined, it would make the frame of every decision larger, grants or not.
         quote! {
             if let Some(used) = used {
-                static __GRANT_SLOTS: &[&[u16]] = &[#(#rows),*];
-                #rt::slots::name_deciding_grants(
-                    &__KEYS, req, &decision, __OFFSETS, __GRANT_SLOTS, used,
-                );
+                #[inline(never)]
+                fn __name_grants<'r>(
+                    req: &#rt::Request<'r>,
+                    decision: &#rt::Decision<'_>,
+                    used: &mut #rt::grants::UsedGrants<'r>,
+                ) {
+                    static __GRANT_SLOTS: &[&[u16]] = &[#(#rows),*];
+                    #rt::slots::name_deciding_grants(
+                        &__KEYS, req, decision, __OFFSETS, __GRANT_SLOTS, used,
+                    );
+                }
+                __name_grants(req, &decision, used);
             }
         }
     }
@@ -587,33 +592,44 @@ impl Gen<'_> {
         index.fallback.contains(&id) || index.services.values().any(|b| b.contains(&id))
     }
 
-    /// The statements of one bucket in order; `action_known[i]` says the bucket's actions all
-    /// match statement `bucket[i]`'s action element, so it is not checked again.
+    /// The statements of one bucket: its Deny statements in order, then its Allow statements in
+    /// order, each returning the decision it makes. The first applicable Deny decides; without
+    /// one, the first applicable Allow (the decision of the IR's order, with no statement tested
+    /// after the decision is known). `action_known[i]` says the bucket's actions all match
+    /// statement `bucket[i]`'s action element, so it is not checked again.
     fn bucket_body(&self, bucket: &[u32], action_known: &[bool]) -> TokenStream {
         let rt = self.rt();
-        let calls = bucket
-            .iter()
-            .zip(action_known)
-            .filter_map(|(&id, &action_known)| {
-                let st = self.ir.statements.get(id as usize)?;
-                let s = format_ident!("__s{}", id);
-                let a = format_ident!("__a{}", id);
-                let applies = if action_known || st.actions == Actions::Any {
-                    quote!(#s(req, slots))
-                } else {
-                    quote!(#a(req.action) && #s(req, slots))
-                };
-                let r = self.statement_ref(st);
-                Some(match st.effect {
-                    Effect::Deny => quote! {
-                        if #applies { return #rt::Decision::Deny(#r); }
-                    },
-                    Effect::Allow => quote! {
-                        if allow.is_none() && #applies { allow = Some(#r); }
-                    },
+        let call = |effect: Effect| {
+            let rt = &rt;
+            bucket
+                .iter()
+                .zip(action_known)
+                .filter_map(move |(&id, &action_known)| {
+                    let st = self.ir.statements.get(id as usize)?;
+                    if st.effect != effect {
+                        return None;
+                    }
+                    let s = format_ident!("__s{}", id);
+                    let a = format_ident!("__a{}", id);
+                    let applies = if action_known || st.actions == Actions::Any {
+                        quote!(#s(req, slots))
+                    } else {
+                        quote!(#a(req.action) && #s(req, slots))
+                    };
+                    let r = self.statement_ref(st);
+                    Some(match st.effect {
+                        Effect::Deny => quote! {
+                            if #applies { return #rt::Decision::Deny(#r); }
+                        },
+                        Effect::Allow => quote! {
+                            if #applies { return #rt::Decision::Allow(#r); }
+                        },
+                    })
                 })
-            });
-        quote!(#(#calls)*)
+        };
+        let denies = call(Effect::Deny);
+        let allows = call(Effect::Allow);
+        quote!(#(#denies)* #(#allows)*)
     }
 
     fn statement_ref(&self, st: &Statement) -> TokenStream {
@@ -967,7 +983,7 @@ impl Gen<'_> {
                 let temps = templates.iter().map(|parts| match parts.as_slice() {
                     [Part::Var(v)] => {
                         let id = Self::var_ident(vars, v);
-                        quote!(t == #id)
+                        quote!(#rt::bytes::eq(t.as_bytes(), #id.as_bytes()))
                     }
                     _ => {
                         let ps = self.text_parts(parts, vars);

@@ -50,39 +50,63 @@ pub const fn fold(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
+/// `0x20` in each byte of `x` that is an ASCII letter (of either case), `0` in the others: the
+/// bit that tells the two cases of a letter apart, where there is one.
+#[inline]
+pub const fn letter_bits(x: u64) -> u64 {
+    // Per byte: a byte below 0x80 is a letter iff it is in 'a'..='z' with 0x20 set; a 7-bit lane
+    // plus at most 0x1f stays below 0x100, so no carry crosses a byte; bytes >= 0x80 are masked.
+    let low = (x | (0x20 * ONES)) & LOW7;
+    let ge_a = low.wrapping_add(0x1f1f_1f1f_1f1f_1f1f); // 0x80 - b'a'
+    let gt_z = low.wrapping_add(0x0505_0505_0505_0505); // 0x7f - b'z'
+    (ge_a & !gt_z & !x & HIGH) >> 2
+}
+
 /// `a == b`.
 #[inline(always)]
 pub fn eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && eq_words(a, b, |x| x, |x| x)
+    a.len() == b.len() && eq_words(a, b, |x, y| x == y)
 }
 
 /// `a.eq_ignore_ascii_case(b)`.
+///
+/// Per word: where `b` has a letter, both sides with the case bit set must agree; elsewhere the
+/// bytes must be equal. The mask comes from `b` alone, so with a constant `b` (a key name in
+/// generated code) a word costs one OR and one compare.
 #[inline(always)]
 pub fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && eq_words(a, b, fold, fold)
+    a.len() == b.len()
+        && eq_words(a, b, |x, y| {
+            let m = letter_bits(y);
+            (x | m) == (y | m)
+        })
 }
 
-/// `lower == b.to_ascii_lowercase()`, for a `lower` that is lower-case already (a folded
-/// upper-case letter in `lower` would not be equal to anything).
+/// `lower == b.to_ascii_lowercase()`, for a `lower` that is lower-case already (an upper-case
+/// letter in `lower` is not equal to anything).
+///
+/// Per word: `b` with the case bit set where `lower` has a letter must be `lower` (an upper-case
+/// letter of `lower` lacks that bit, so nothing matches it). With a constant `lower` (an action
+/// name in generated code) a word costs one OR and one compare.
 #[inline(always)]
 pub fn eq_lower(lower: &[u8], b: &[u8]) -> bool {
-    lower.len() == b.len() && eq_words(lower, b, |x| x, fold)
+    lower.len() == b.len() && eq_words(lower, b, |x, y| (y | letter_bits(x)) == x)
 }
 
-/// Equal-length `a` and `b`, word by word, through `fa` and `fb` (which act on each byte alone,
-/// as [`fold`] does): whole words, then the last 8 bytes (overlapping the last whole word), or for
-/// strings shorter than a word, [`short`] of each.
+/// Equal-length `a` and `b`, word by word through `same` (which must decide each byte alone, as
+/// the comparisons above do): whole words, then the last 8 bytes (overlapping the last whole
+/// word), or for strings shorter than a word, [`short`] of each.
 #[inline(always)]
-fn eq_words(a: &[u8], b: &[u8], fa: impl Fn(u64) -> u64, fb: impl Fn(u64) -> u64) -> bool {
+fn eq_words(a: &[u8], b: &[u8], same: impl Fn(u64, u64) -> bool) -> bool {
     if a.len() < 8 {
-        return fa(short(a)) == fb(short(b));
+        return same(short(a), short(b));
     }
     let (mut ac, mut bc) = (a.chunks_exact(8), b.chunks_exact(8));
     for (x, y) in (&mut ac).zip(&mut bc) {
         let (Some(x), Some(y)) = (x.first_chunk::<8>(), y.first_chunk::<8>()) else {
             return false;
         };
-        if fa(u64::from_ne_bytes(*x)) != fb(u64::from_ne_bytes(*y)) {
+        if !same(u64::from_ne_bytes(*x), u64::from_ne_bytes(*y)) {
             return false;
         }
     }
@@ -90,7 +114,7 @@ fn eq_words(a: &[u8], b: &[u8], fa: impl Fn(u64) -> u64, fb: impl Fn(u64) -> u64
         return bc.remainder().is_empty();
     }
     match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
-        (Some(x), Some(y)) => fa(u64::from_ne_bytes(*x)) == fb(u64::from_ne_bytes(*y)),
+        (Some(x), Some(y)) => same(u64::from_ne_bytes(*x), u64::from_ne_bytes(*y)),
         _ => false,
     }
 }
@@ -244,6 +268,19 @@ mod tests {
     }
 
     #[test]
+    fn letter_bits_are_the_case_bit_of_exactly_the_ascii_letters() {
+        for b in 0..=255u8 {
+            let x = u64::from_ne_bytes([b, b'A', b, b'z', b, 0x80 | b, b'@', b'`']);
+            let want: Vec<u8> = x
+                .to_ne_bytes()
+                .iter()
+                .map(|c| if c.is_ascii_alphabetic() { 0x20 } else { 0 })
+                .collect();
+            assert_eq!(letter_bits(x).to_ne_bytes().to_vec(), want, "{b:#x}");
+        }
+    }
+
+    #[test]
     fn comparisons_agree_with_the_standard_library() {
         let all = samples();
         for a in &all {
@@ -291,6 +328,30 @@ mod tests {
                         "{len} {at} {byte:#x}"
                     );
                     assert_eq!(eq_lower(&a, &b), a == b.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+
+    /// Every pair of byte values, alone and at each end of a short and a long string.
+    #[test]
+    fn case_insensitive_comparisons_agree_on_every_byte_pair() {
+        for c in 0..=255u8 {
+            for d in 0..=255u8 {
+                for (pre, post) in [(0, 0), (3, 0), (0, 3), (9, 0), (0, 9), (5, 6)] {
+                    let with = |x: u8| -> Vec<u8> {
+                        let mut v: Vec<u8> = (0..pre).map(|i| b"k-Q:z"[i % 5]).collect();
+                        v.push(x);
+                        v.extend((0..post).map(|i| b"/a9Z_"[i % 5]));
+                        v
+                    };
+                    let (a, b) = (with(c), with(d));
+                    assert_eq!(eq_ignore_ascii_case(&a, &b), a.eq_ignore_ascii_case(&b));
+                    assert_eq!(
+                        eq_lower(&a, &b),
+                        a == b.to_ascii_lowercase(),
+                        "{c:#x} {d:#x}"
+                    );
                 }
             }
         }

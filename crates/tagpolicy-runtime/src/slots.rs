@@ -242,7 +242,18 @@ impl<'a, const N: usize> Slots<'a, N> {
 /// aliases (`aliased`) is only found under its own name here: such keys go through a slot table.
 #[inline(always)]
 pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> {
-    decode(request, locate(request, info, |_| false))
+    // The value is read where it is found: each found site has a constant kind, so no packed
+    // reference is built and no switch on its kind is taken.
+    search(
+        request,
+        info,
+        |_| false,
+        |kind, index| match pack(kind, index) {
+            Some(_) => decode_at(request, kind, index),
+            None => Resolved::Missing,
+        },
+        Resolved::Missing,
+    )
 }
 
 /// Searches `request` for the key `info` describes (or a context key `alias` accepts): where its
@@ -250,20 +261,41 @@ pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> 
 /// only), the first context entry with that key, the tag sets, the built-in values.
 #[inline(always)]
 fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> bool) -> u32 {
+    search(
+        request,
+        info,
+        alias,
+        |kind, index| pack(kind, index).unwrap_or(MISSING),
+        MISSING,
+    )
+}
+
+/// The search of [`locate`] and [`lookup`]: `found(kind, index)` of where the key's value is, or
+/// `missing`.
+#[inline(always)]
+fn search<R>(
+    request: &Request<'_>,
+    info: &KeyInfo<'_>,
+    alias: impl Fn(&str) -> bool,
+    found: impl FnOnce(u32, usize) -> R,
+    missing: R,
+) -> R {
     let req = request;
-    let found = |kind: u32, index: usize| pack(kind, index).unwrap_or(MISSING);
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !req.grants.is_empty() {
-            if let Some(row) = req.grants.tag_row(tag_key, &req.grant_context()) {
+            if let Some(row) = granted_row(req, tag_key) {
                 return found(GRANTED_TAG, row as usize);
             }
         }
     }
-    let named = |k: &str| {
-        crate::bytes::eq_ignore_ascii_case(k.as_bytes(), info.name.as_bytes()) || alias(k)
-    };
-    if let Some(i) = req.context.iter().position(|(k, _)| named(k)) {
-        return found(CONTEXT, i);
+    // Most requests carry few context entries or none: test for none before the loop.
+    if !req.context.is_empty() {
+        let name = info.name.as_bytes();
+        for (i, (k, _)) in req.context.iter().enumerate() {
+            if crate::bytes::eq_ignore_ascii_case(k.as_bytes(), name) || alias(k) {
+                return found(CONTEXT, i);
+            }
+        }
     }
     if let Some((family, tag_key)) = info.tag {
         let (tags, kind) = match family {
@@ -271,31 +303,43 @@ fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> boo
             TagFamily::Resource => (req.resource_tags, RESOURCE_TAG),
             TagFamily::Request => (req.request_tags, REQUEST_TAG),
         };
-        if let Some(i) = tags
-            .iter()
-            .position(|(k, _)| crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes()))
-        {
-            return found(kind, i);
+        for (i, (k, _)) in tags.iter().enumerate() {
+            if crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes()) {
+                return found(kind, i);
+            }
         }
     }
     match info.builtin {
         Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
         Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
         Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
-        _ => MISSING,
+        _ => missing,
     }
+}
+
+/// The row of the request's grant table whose tag `tag_key` (a principal tag) a counting grant
+/// gives. Out of line: only requests with grants search there, and inlined it would make every
+/// caller's frame larger.
+#[inline(never)]
+fn granted_row(request: &Request<'_>, tag_key: &str) -> Option<u32> {
+    request.grants.tag_row(tag_key, &request.grant_context())
 }
 
 /// The value(s) a packed reference from [`locate`] points at.
 #[inline(always)]
 fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
-    let index = (r & INDEX_MASK) as usize;
+    decode_at(request, r >> KIND_SHIFT, (r & INDEX_MASK) as usize)
+}
+
+/// The value(s) at `index` of the request's source `kind` (what [`decode`] unpacks).
+#[inline(always)]
+fn decode_at<'a>(request: &'a Request<'a>, kind: u32, index: usize) -> Resolved<'a> {
     let req = request;
     let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
         Some((_, v)) => Resolved::One(Scalar::Str(v)),
         None => Resolved::Missing,
     };
-    match r >> KIND_SHIFT {
+    match kind {
         CONTEXT => match req.context.get(index) {
             Some((_, v)) => Resolved::of_value(v),
             None => Resolved::Missing,
@@ -306,7 +350,10 @@ fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
         CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
         EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
         TAG_KEYS => Resolved::TagKeys(req.request_tags),
-        GRANTED_TAG => match req.grants.tag_at(r & INDEX_MASK) {
+        GRANTED_TAG => match u32::try_from(index)
+            .ok()
+            .and_then(|row| req.grants.tag_at(row))
+        {
             Some((v, _)) => Resolved::One(Scalar::Str(v)),
             None => Resolved::Missing,
         },
