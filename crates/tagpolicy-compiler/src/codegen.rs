@@ -563,9 +563,33 @@ impl Gen<'_> {
         if read.iter().all(Vec::is_empty) {
             return quote!(let _ = used;);
         }
-        let rows = read.iter().map(|slots| {
-            let slots = slots.iter().map(|s| uint(u64::from(*s)));
-            quote!(&[#(#slots),*])
+        // Per statement (flat index), the principal tag keys it reads, as constants: each is
+        // looked up in the grant table with its hash and first word folded at compile time.
+        // Statements reading the same keys share an arm.
+        let mut arms: Vec<(Vec<&str>, Vec<u64>)> = Vec::new();
+        for (flat, slots) in read.iter().enumerate() {
+            let keys: Vec<&str> = slots
+                .iter()
+                .filter_map(|s| match &self.ir.keys.get(usize::from(*s))?.tag {
+                    Some((TagFamily::Principal, k)) => Some(k.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            match arms.iter_mut().find(|(k, _)| *k == keys) {
+                Some((_, flats)) => flats.push(flat as u64),
+                None => arms.push((keys, vec![flat as u64])),
+            }
+        }
+        let arms = arms.iter().map(|(keys, flats)| {
+            let flats = flats.iter().map(|f| uint(*f));
+            quote! {
+                Some(#(#flats)|*) => {
+                    #(#rt::slots::name_granted_tag(req, #keys, used);)*
+                }
+            }
         });
         // Out of line: inlined, it would make the frame of every decision larger, grants or not.
         quote! {
@@ -576,10 +600,13 @@ impl Gen<'_> {
                     decision: &#rt::Decision<'_>,
                     used: &mut #rt::grants::UsedGrants<'r>,
                 ) {
-                    static __GRANT_SLOTS: &[&[u16]] = &[#(#rows),*];
-                    #rt::slots::name_deciding_grants(
-                        &__KEYS, req, decision, __OFFSETS, __GRANT_SLOTS, used,
-                    );
+                    let flat = decision
+                        .statement()
+                        .and_then(|st| #rt::decision::flat_statement_index(__OFFSETS, st));
+                    match flat {
+                        #(#arms)*
+                        _ => {}
+                    }
                 }
                 __name_grants(req, &decision, used);
             }

@@ -405,6 +405,23 @@ pub fn name_deciding_grants<'r, K, S>(
     }
 }
 
+/// Names, in `used`, the grant that gives the principal tag `tag_key` (lower-case) for this
+/// request, if one does: what generated code calls, with the deciding statement's keys as
+/// constants, after deciding. [`name_deciding_grants`] for one key.
+#[inline(always)]
+pub fn name_granted_tag<'r>(
+    request: &Request<'r>,
+    tag_key: &str,
+    used: &mut crate::grants::UsedGrants<'r>,
+) {
+    let grants = &request.grants;
+    if let Some(row) = grants.tag_row(tag_key, &request.grant_context()) {
+        if let Some(r) = grants.tags.get(row as usize) {
+            used.push(grants.id(r.grant));
+        }
+    }
+}
+
 fn time_value<'a>(time: Option<Timestamp>, builtin: Builtin) -> Resolved<'a> {
     match (time, builtin) {
         (Some(t), Builtin::EpochTime) => {
