@@ -80,6 +80,7 @@ pub enum Resolved<'a> {
 
 impl<'a> Resolved<'a> {
     /// Reads a caller-supplied value.
+    #[inline]
     pub fn of_value(value: &Value<'a>) -> Resolved<'a> {
         match *value {
             Value::Str(s) => Resolved::One(Scalar::Str(s)),
@@ -254,16 +255,45 @@ impl<'a, const N: usize> Slots<'a, N> {
 /// aliases (`aliased`) is only found under its own name here: such keys go through a slot table.
 #[inline(always)]
 pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> {
-    decode(request, locate(request, info, |_| false))
+    // The value is read where it is found (no packed reference in between).
+    search(
+        request,
+        info,
+        |_| false,
+        |kind, index| match u32::try_from(index) {
+            Ok(i) if i <= INDEX_MASK => decode_at(request, kind, i),
+            _ => Resolved::Missing,
+        },
+        Resolved::Missing,
+    )
 }
 
 /// Searches `request` for the key `info` describes (or a context key `alias` accepts): where its
-/// value is, packed, or [`MISSING`]. Precedence: a tag a counting grant gives (principal tags
-/// only), the first context entry with that key, the tag sets, the built-in values.
+/// value is, packed, or [`MISSING`]. The precedence is [`search`]'s.
 #[inline(always)]
 fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> bool) -> u32 {
+    search(
+        request,
+        info,
+        alias,
+        |kind, index| pack(kind, index).unwrap_or(MISSING),
+        MISSING,
+    )
+}
+
+/// Searches `request` for the key `info` describes (or a context key `alias` accepts) and gives
+/// `found(kind, index)` of where its value is, or `missing`. Precedence: a tag a counting grant
+/// gives (principal tags only), the first context entry with that key, the tag sets, the
+/// built-in values.
+#[inline(always)]
+fn search<R>(
+    request: &Request<'_>,
+    info: &KeyInfo<'_>,
+    alias: impl Fn(&str) -> bool,
+    found: impl Fn(u32, usize) -> R,
+    missing: R,
+) -> R {
     let req = request;
-    let found = |kind: u32, index: usize| pack(kind, index).unwrap_or(MISSING);
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !req.grants.is_empty() {
             if let Some(row) = req.grants.tag_row(tag_key, &req.grant_context()) {
@@ -271,11 +301,14 @@ fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> boo
             }
         }
     }
-    let named = |k: &str| {
-        crate::bytes::eq_ignore_ascii_case(k.as_bytes(), info.name.as_bytes()) || alias(k)
-    };
-    if let Some(i) = req.context.iter().position(|(k, _)| named(k)) {
-        return found(CONTEXT, i);
+    // `info`'s names are lower-case (see [`KeyInfo`]): only the request's side is folded.
+    let named = |k: &str| crate::bytes::eq_lower(info.name.as_bytes(), k.as_bytes()) || alias(k);
+    // Plain loops rather than `position`: they are inlined where this is (which `position`'s
+    // closures were not), so generated code compares against its constant names.
+    for (i, (k, _)) in req.context.iter().enumerate() {
+        if named(k) {
+            return found(CONTEXT, i);
+        }
     }
     if let Some((family, tag_key)) = info.tag {
         let (tags, kind) = match family {
@@ -283,32 +316,37 @@ fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> boo
             TagFamily::Resource => (req.resource_tags, RESOURCE_TAG),
             TagFamily::Request => (req.request_tags, REQUEST_TAG),
         };
-        if let Some(i) = tags
-            .iter()
-            .position(|(k, _)| crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes()))
-        {
-            return found(kind, i);
+        for (i, (k, _)) in tags.iter().enumerate() {
+            if crate::bytes::eq_lower(tag_key.as_bytes(), k.as_bytes()) {
+                return found(kind, i);
+            }
         }
     }
     match info.builtin {
         Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
         Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
         Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
-        _ => MISSING,
+        _ => missing,
     }
 }
 
 /// The value(s) a packed reference from [`locate`] points at.
 #[inline(always)]
 fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
-    let index = (r & INDEX_MASK) as usize;
+    decode_at(request, r >> KIND_SHIFT, r & INDEX_MASK)
+}
+
+/// The value(s) at `index` of the source `kind` of `request`.
+#[inline(always)]
+fn decode_at<'a>(request: &'a Request<'a>, kind: u32, index: u32) -> Resolved<'a> {
     let req = request;
-    let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
+    let i = index as usize;
+    let tag_value = |tags: &'a [Tag<'a>]| match tags.get(i) {
         Some((_, v)) => Resolved::One(Scalar::Str(v)),
         None => Resolved::Missing,
     };
-    match r >> KIND_SHIFT {
-        CONTEXT => match req.context.get(index) {
+    match kind {
+        CONTEXT => match req.context.get(i) {
             Some((_, v)) => Resolved::of_value(v),
             None => Resolved::Missing,
         },
@@ -318,7 +356,7 @@ fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
         CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
         EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
         TAG_KEYS => Resolved::TagKeys(req.request_tags),
-        GRANTED_TAG => match req.grants.tag_at(r & INDEX_MASK) {
+        GRANTED_TAG => match req.grants.tag_at(index) {
             Some((v, _)) => Resolved::One(Scalar::Str(v)),
             None => Resolved::Missing,
         },

@@ -12,6 +12,8 @@
 //!
 //! The types are public so that generated `static`s can name them; they are not a stable API.
 
+use core::cell::OnceCell;
+
 use crate::arn;
 use crate::compiled::{NameMap, StaticKeys};
 use crate::cond::{self, Cmp, Mode};
@@ -21,7 +23,7 @@ use crate::grants::UsedGrants;
 use crate::ip::Cidr;
 use crate::request::{Request, Scalar};
 use crate::scalar;
-use crate::slots::{self, KeyTable, Slots};
+use crate::slots::{self, Slots};
 use crate::time::Timestamp;
 
 /// Entries of the slot table of a tabled policy (see [`Slots`]): a set with more keys shares them.
@@ -247,9 +249,10 @@ pub fn evaluate<'r>(
     request: &Request<'r>,
     used: Option<&mut UsedGrants<'r>>,
 ) -> Decision<'static> {
-    let mut slots: Option<TableSlots<'_>> = None;
-    let decision = decide(table, request, &mut slots);
+    let slots = OnceCell::new();
+    let decision = decide(table, request, &slots);
     if let Some(used) = used {
+        let mut slots = slots.into_inner();
         slots::name_deciding_grants(
             &table.keys,
             request,
@@ -267,7 +270,7 @@ pub fn evaluate<'r>(
 struct Env<'a, 'r> {
     table: &'static Table,
     request: &'r Request<'r>,
-    slots: &'a mut Option<TableSlots<'r>>,
+    slots: &'a OnceCell<TableSlots<'r>>,
     /// What constant resource elements answered for this request (see [`ResourceMemo`]).
     resources: ResourceMemo,
 }
@@ -302,43 +305,43 @@ impl ResourceMemo {
 
 impl<'r> Env<'_, 'r> {
     #[inline]
-    fn values(&mut self) -> Values<'_, 'r> {
-        let (table, request) = (self.table, self.request);
-        let slots = self
-            .slots
-            .get_or_insert_with(|| Slots::resolve(&table.keys, request));
+    fn values(&self) -> Values<'_, 'r> {
         Values {
-            slots,
-            keys: &table.keys,
+            request: self.request,
+            slots: self.slots,
+            keys: &self.table.keys,
         }
     }
 }
 
-/// Reads the request's keys through the slot table.
+/// Reads the request's keys.
 #[derive(Clone, Copy)]
 struct Values<'s, 'r> {
-    slots: &'s TableSlots<'r>,
+    request: &'r Request<'r>,
+    /// Made on the first read of a key with aliases.
+    slots: &'s OnceCell<TableSlots<'r>>,
     keys: &'static StaticKeys,
 }
 
 impl<'r> Values<'_, 'r> {
-    #[inline]
+    /// The value(s) of a slot's key. A key without aliases is searched for directly
+    /// ([`slots::lookup`], the slot table's own search): in a large set the statements of one
+    /// bucket mostly read different keys, so remembering where each was found costs more than it
+    /// saves. Keys with aliases go through the slot table, which knows them.
+    #[inline(always)]
     fn get(self, slot: u16) -> slots::Resolved<'r> {
-        self.slots.get(self.keys, slot)
+        match self.keys.infos.get(usize::from(slot)) {
+            Some(info) if !info.aliased => slots::lookup(self.request, info),
+            _ => self.through_table(slot),
+        }
     }
 
-    /// The value(s) of a condition's key. A key without aliases is searched for directly: in a
-    /// large set the statements of one bucket mostly read different keys, so remembering where
-    /// each was found costs more than it saves. Keys with aliases go through the slot table,
-    /// which knows them.
-    #[inline]
-    fn read_once(self, slot: u16) -> slots::Resolved<'r> {
-        let info = self.keys.info(slot);
-        if info.aliased {
-            self.get(slot)
-        } else {
-            slots::lookup(self.slots.request(), &info)
-        }
+    /// [`Values::get`] through the slot table.
+    #[inline(never)]
+    fn through_table(self, slot: u16) -> slots::Resolved<'r> {
+        self.slots
+            .get_or_init(|| Slots::resolve(self.keys, self.request))
+            .get(self.keys, slot)
     }
 
     /// The value a policy variable stands for, if any.
@@ -351,7 +354,7 @@ impl<'r> Values<'_, 'r> {
 fn decide<'r>(
     table: &'static Table,
     request: &'r Request<'r>,
-    slots: &mut Option<TableSlots<'r>>,
+    slots: &OnceCell<TableSlots<'r>>,
 ) -> Decision<'static> {
     let index = table.actions.get(request.action).or_else(|| {
         let (service, _) = request.action.split_once(':')?;
@@ -415,28 +418,27 @@ fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
         Some(_) => return false,
         None => return doubt,
     }
-    match table.resource_elements.get(st.resources as usize) {
-        Some(r) if !has_template(r) => {
-            let resource = request.resource;
-            let matched = env
-                .resources
-                .get_or(st.resources, || constant_resources_match(r, resource));
-            if !matched {
-                return false;
-            }
-        }
-        Some(r) if resources_match(r, request.resource, env) => {}
-        Some(_) => return false,
-        None => return doubt,
-    }
-    let Some(conditions) = table.condition_lists.get(st.conditions as usize) else {
+    let (Some(r), Some(conditions)) = (
+        table.resource_elements.get(st.resources as usize),
+        table.condition_lists.get(st.conditions as usize),
+    ) else {
         return doubt;
     };
-    if conditions.is_empty() {
-        return true;
+    // Conditions first: in a bucket, the statements that are not the request's mostly read a key
+    // the request does not have, which is found out faster than a resource glob runs. (Every
+    // test is a pure function of the request: their order changes nothing else.)
+    if !conditions.is_empty() {
+        let values = env.values();
+        if !conditions.iter().all(|c| condition_holds(c, values)) {
+            return false;
+        }
     }
-    let values = env.values();
-    conditions.iter().all(|c| condition_holds(c, values))
+    if has_template(r) {
+        return resources_match(r, request.resource, env);
+    }
+    let resource = request.resource;
+    env.resources
+        .get_or(st.resources, || constant_resources_match(r, resource))
 }
 
 fn actions_match(a: &Actions, action: &str) -> bool {
@@ -547,26 +549,79 @@ fn template_equals(parts: &[Part], input: &str, ignore_case: bool, values: Value
 }
 
 /// Whether one condition holds for the request.
+#[inline(always)]
 fn condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
+    // The common large-set conditions: a key without aliases equals one of a few constants, or
+    // the value of one policy variable (`${aws:username}`; the condition's only variable, so it
+    // is read once).
+    if let Test::Equals {
+        ignore_case,
+        constants,
+        templates,
+    } = &c.test
+    {
+        if let Some(info) = values.keys.infos.get(usize::from(c.slot)) {
+            if constants.len() <= LINEAR_CONSTANTS && !info.aliased {
+                let extra = match (*templates, c.vars) {
+                    ([], []) => Some(None),
+                    ([[Part::Var(v)]], [w]) if v.slot == w.slot && v.default == w.default => {
+                        match values.variable(v) {
+                            Some(x) => Some(Some(x)),
+                            None => return false,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(extra) = extra {
+                    return text_condition(
+                        values.request,
+                        info,
+                        c.mode,
+                        constants,
+                        extra,
+                        *ignore_case,
+                    );
+                }
+            }
+        }
+    }
+    any_condition_holds(c, values)
+}
+
+/// [`condition_holds`] of any condition.
+#[inline(never)]
+fn any_condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
     if !c.vars.iter().all(|v| values.variable(v).is_some()) {
         return false;
     }
-    let value = values.read_once(c.slot);
+    let value = values.get(c.slot);
     match &c.test {
         Test::Null {
             want_missing,
             want_present,
         } => cond::null(value, *want_missing, *want_present),
-        // The common large-set condition: a tag equals one of a few constants.
-        Test::Equals {
-            ignore_case,
-            constants,
-            templates: [],
-        } if constants.len() <= LINEAR_CONSTANTS => {
-            cond::text_in(c.mode, value, constants, *ignore_case)
-        }
         test => cond::check(c.mode, value, |s| matches_any(test, s, values)),
     }
+}
+
+/// [`cond::text_in`] of a key without aliases, searched for directly: the search and the
+/// comparison in one small function, so that the value found is compared where it is found.
+#[inline(never)]
+fn text_condition(
+    request: &Request<'_>,
+    info: &slots::KeyInfo<'_>,
+    mode: Mode,
+    constants: &[&str],
+    extra: Option<&str>,
+    ignore_case: bool,
+) -> bool {
+    cond::text_in(
+        mode,
+        slots::lookup(request, info),
+        constants,
+        extra,
+        ignore_case,
+    )
 }
 
 /// Does one request value match at least one of the test's values (positive form)?
