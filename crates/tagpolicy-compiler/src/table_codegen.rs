@@ -302,8 +302,30 @@ impl W {
         self.push(
             ",\nstatements: __STATEMENTS,\nsids: __SIDS,\naction_elements: __ACTION_ELEMENTS,\n\
              principal_elements: __PRINCIPAL_ELEMENTS,\nresource_elements: __RESOURCE_ELEMENTS,\n\
-             condition_lists: __CONDITION_LISTS,\npolicy_offsets: __OFFSETS,\ngrant_slots: __GRANT_SLOTS,\n};\n",
+             condition_lists: __CONDITION_LISTS,\npolicy_offsets: __OFFSETS,\ngrant_slots: __GRANT_SLOTS,\nreaders: __READERS,\n};\n",
         );
+        self.readers(ir);
+    }
+
+    /// A [`tagpolicy_runtime::table::Reader`] for each key without aliases: `slots::lookup` of
+    /// the key's constant `KeyInfo`.
+    fn readers(&mut self, ir: &PolicySet) {
+        let mut list = Vec::with_capacity(ir.keys.len());
+        for (slot, k) in ir.keys.iter().enumerate() {
+            if !k.aliases.is_empty() {
+                list.push("None".to_string());
+                continue;
+            }
+            let _ = writeln!(
+                self.out,
+                "fn __k{slot}<'r>(r: &'r __rt::Request<'r>) -> __rt::slots::Resolved<'r> {{ __rt::slots::lookup(r, &{}) }}",
+                key_info(k)
+            );
+            list.push(format!("Some(__k{slot})"));
+        }
+        self.push("static __READERS: &[::core::option::Option<__rt::table::Reader>] = &[");
+        self.push(&list.join(", "));
+        self.push("];\n");
     }
 
     fn bucket(&mut self, statements: &[u32], known: bool) {
@@ -368,20 +390,8 @@ impl W {
         }
         self.push("],\ninfos: &[\n");
         for k in &ir.keys {
-            let tag = match &k.tag {
-                Some((f, t)) => format!("Some((__rt::TagFamily::{}, {}))", family(*f), lit(t)),
-                None => "None".to_string(),
-            };
-            let builtin = match k.builtin {
-                Some(b) => format!("Some(__rt::slots::Builtin::{b:?})"),
-                None => "None".to_string(),
-            };
-            let _ = writeln!(
-                self.out,
-                "__rt::slots::KeyInfo {{ name: {}, tag: {tag}, builtin: {builtin}, aliased: {} }},",
-                lit(&k.name),
-                !k.aliases.is_empty()
-            );
+            self.push(&key_info(k));
+            self.push(",\n");
         }
         self.push("],\n}");
     }
@@ -617,6 +627,23 @@ impl W {
         }
         self.push(" }");
     }
+}
+
+/// The `KeyInfo` of a key, as code.
+fn key_info(k: &crate::ir::Key) -> String {
+    let tag = match &k.tag {
+        Some((f, t)) => format!("Some((__rt::TagFamily::{}, {}))", family(*f), lit(t)),
+        None => "None".to_string(),
+    };
+    let builtin = match k.builtin {
+        Some(b) => format!("Some(__rt::slots::Builtin::{b:?})"),
+        None => "None".to_string(),
+    };
+    format!(
+        "__rt::slots::KeyInfo {{ name: {}, tag: {tag}, builtin: {builtin}, aliased: {} }}",
+        lit(&k.name),
+        !k.aliases.is_empty()
+    )
 }
 
 fn cmp_name(cmp: Cmp) -> &'static str {

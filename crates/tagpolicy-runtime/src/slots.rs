@@ -256,48 +256,39 @@ impl<'a, const N: usize> Slots<'a, N> {
 #[inline(always)]
 pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> {
     // The value is read where it is found (no packed reference in between).
-    search(
-        request,
-        info,
-        |_| false,
-        |kind, index| match u32::try_from(index) {
+    match search(request, info, |_| false) {
+        Some((kind, index)) => match u32::try_from(index) {
             Ok(i) if i <= INDEX_MASK => decode_at(request, kind, i),
             _ => Resolved::Missing,
         },
-        Resolved::Missing,
-    )
+        None => Resolved::Missing,
+    }
 }
 
 /// Searches `request` for the key `info` describes (or a context key `alias` accepts): where its
 /// value is, packed, or [`MISSING`]. The precedence is [`search`]'s.
 #[inline(always)]
 fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> bool) -> u32 {
-    search(
-        request,
-        info,
-        alias,
-        |kind, index| pack(kind, index).unwrap_or(MISSING),
-        MISSING,
-    )
+    search(request, info, alias)
+        .and_then(|(kind, index)| pack(kind, index))
+        .unwrap_or(MISSING)
 }
 
-/// Searches `request` for the key `info` describes (or a context key `alias` accepts) and gives
-/// `found(kind, index)` of where its value is, or `missing`. Precedence: a tag a counting grant
+/// Searches `request` for the key `info` describes (or a context key `alias` accepts): the kind
+/// of source its value is in and the index there, or `None`. Precedence: a tag a counting grant
 /// gives (principal tags only), the first context entry with that key, the tag sets, the
 /// built-in values.
 #[inline(always)]
-fn search<R>(
+fn search(
     request: &Request<'_>,
     info: &KeyInfo<'_>,
     alias: impl Fn(&str) -> bool,
-    found: impl Fn(u32, usize) -> R,
-    missing: R,
-) -> R {
+) -> Option<(u32, usize)> {
     let req = request;
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !req.grants.is_empty() {
             if let Some(row) = req.grants.tag_row(tag_key, &req.grant_context()) {
-                return found(GRANTED_TAG, row as usize);
+                return Some((GRANTED_TAG, row as usize));
             }
         }
     }
@@ -307,7 +298,7 @@ fn search<R>(
     // closures were not), so generated code compares against its constant names.
     for (i, (k, _)) in req.context.iter().enumerate() {
         if named(k) {
-            return found(CONTEXT, i);
+            return Some((CONTEXT, i));
         }
     }
     if let Some((family, tag_key)) = info.tag {
@@ -318,15 +309,15 @@ fn search<R>(
         };
         for (i, (k, _)) in tags.iter().enumerate() {
             if crate::bytes::eq_lower(tag_key.as_bytes(), k.as_bytes()) {
-                return found(kind, i);
+                return Some((kind, i));
             }
         }
     }
     match info.builtin {
-        Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
-        Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
-        Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
-        _ => missing,
+        Some(Builtin::CurrentTime) if req.time.is_some() => Some((CURRENT_TIME, 0)),
+        Some(Builtin::EpochTime) if req.time.is_some() => Some((EPOCH_TIME, 0)),
+        Some(Builtin::TagKeys) if !req.request_tags.is_empty() => Some((TAG_KEYS, 0)),
+        _ => None,
     }
 }
 

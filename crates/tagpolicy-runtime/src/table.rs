@@ -70,7 +70,16 @@ pub struct Table {
     /// For each statement (flat index), the slots of the principal tag keys it reads; empty when
     /// no statement reads one.
     pub grant_slots: &'static [&'static [u16]],
+    /// For each slot, the search for its key by a generated function (see [`Reader`]); `None`
+    /// (or a slot past the end) for keys with aliases, which go through the slot table, and
+    /// where the generic search is used.
+    pub readers: &'static [Option<Reader>],
 }
+
+/// [`slots::lookup`] of one key, generated with the key's names as constants: the same search,
+/// but its comparisons are against constant lengths and words, which costs about half of the
+/// generic search through a [`slots::KeyInfo`] read from the table.
+pub type Reader = for<'r> fn(&'r Request<'r>) -> slots::Resolved<'r>;
 
 /// The statements a request's action selects, in statement order.
 #[derive(Debug)]
@@ -310,6 +319,7 @@ impl<'r> Env<'_, 'r> {
             request: self.request,
             slots: self.slots,
             keys: &self.table.keys,
+            readers: self.table.readers,
         }
     }
 }
@@ -321,6 +331,7 @@ struct Values<'s, 'r> {
     /// Made on the first read of a key with aliases.
     slots: &'s OnceCell<TableSlots<'r>>,
     keys: &'static StaticKeys,
+    readers: &'static [Option<Reader>],
 }
 
 impl<'r> Values<'_, 'r> {
@@ -331,8 +342,17 @@ impl<'r> Values<'_, 'r> {
     #[inline(always)]
     fn get(self, slot: u16) -> slots::Resolved<'r> {
         match self.keys.infos.get(usize::from(slot)) {
-            Some(info) if !info.aliased => slots::lookup(self.request, info),
+            Some(info) if !info.aliased => self.search(slot, info),
             _ => self.through_table(slot),
+        }
+    }
+
+    /// [`slots::lookup`] of a key without aliases: by its generated [`Reader`] if it has one.
+    #[inline(always)]
+    fn search(self, slot: u16, info: &slots::KeyInfo<'_>) -> slots::Resolved<'r> {
+        match self.readers.get(usize::from(slot)) {
+            Some(Some(read)) => read(self.request),
+            _ => slots::lookup(self.request, info),
         }
     }
 
@@ -373,21 +393,21 @@ fn decide<'r>(
         slots,
         resources: ResourceMemo::EMPTY,
     };
-    let mut allow: Option<StatementRef<'static>> = None;
+    // The first Allow that applies; after it, only Denies are looked at.
+    let mut allow: Option<&'static Stmt> = None;
     for &id in bucket.statements {
         let Some(st) = table.statements.get(id as usize) else {
             continue;
         };
-        if st.deny {
-            if applies(st, bucket.known, &mut env) {
+        if (st.deny || allow.is_none()) && applies(st, bucket.known, &mut env) {
+            if st.deny {
                 return Decision::Deny(statement_ref(table, st));
             }
-        } else if allow.is_none() && applies(st, bucket.known, &mut env) {
-            allow = Some(statement_ref(table, st));
+            allow = Some(st);
         }
     }
     match allow {
-        Some(s) => Decision::Allow(s),
+        Some(st) => Decision::Allow(statement_ref(table, st)),
         None => Decision::ImplicitDeny,
     }
 }
@@ -400,47 +420,59 @@ fn statement_ref(table: &'static Table, st: &Stmt) -> StatementRef<'static> {
     }
 }
 
-/// Whether a statement applies to the request: action (unless known), principal, resource, then
-/// every condition.
+/// Whether a statement applies to the request: action (unless known), principal, every
+/// condition, then resource.
+#[inline(always)]
 fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
     let (table, request) = (env.table, env.request);
     // In doubt (an index outside its pool), deny: a Deny applies, an Allow does not.
     let doubt = st.deny;
-    if !action_known {
-        match table.action_elements.get(st.actions as usize) {
-            Some(a) if actions_match(a, request.action) => {}
-            Some(_) => return false,
-            None => return doubt,
-        }
-    }
-    match table.principal_elements.get(st.principals as usize) {
-        Some(p) if principals_match(p, request.principal) => {}
-        Some(_) => return false,
-        None => return doubt,
-    }
-    let (Some(r), Some(conditions)) = (
+    let (Some(a), Some(p), Some(r), Some(conditions)) = (
+        table.action_elements.get(st.actions as usize),
+        table.principal_elements.get(st.principals as usize),
         table.resource_elements.get(st.resources as usize),
         table.condition_lists.get(st.conditions as usize),
     ) else {
         return doubt;
     };
+    if !action_known && !actions_match(a, request.action) {
+        return false;
+    }
+    if !matches!(p, Principals::Any) && !principals_match(p, request.principal) {
+        return false;
+    }
     // Conditions first: in a bucket, the statements that are not the request's mostly read a key
     // the request does not have, which is found out faster than a resource glob runs. (Every
     // test is a pure function of the request: their order changes nothing else.)
-    if !conditions.is_empty() {
-        let values = env.values();
-        if !conditions.iter().all(|c| condition_holds(c, values)) {
+    let values = env.values();
+    for c in *conditions {
+        if !condition_holds(c, values) {
             return false;
         }
     }
-    if has_template(r) {
-        return resources_match(r, request.resource, env);
+    match r {
+        Resources::Any => true,
+        // The common element: one star-only glob, remembered (statements of a bucket share it).
+        Resources::Is([Pattern::Matcher(matches)]) => {
+            let resource = request.resource;
+            env.resources.get_or(st.resources, || matches(resource))
+        }
+        r => element_matches(r, st.resources, env),
     }
-    let resource = request.resource;
-    env.resources
-        .get_or(st.resources, || constant_resources_match(r, resource))
 }
 
+/// Whether a resource element matches: remembered if it has no policy variables.
+#[inline(never)]
+fn element_matches(r: &Resources, index: u32, env: &mut Env<'_, '_>) -> bool {
+    let resource = env.request.resource;
+    if has_template(r) {
+        return resources_match(r, resource, env);
+    }
+    env.resources
+        .get_or(index, || constant_resources_match(r, resource))
+}
+
+#[inline(never)]
 fn actions_match(a: &Actions, action: &str) -> bool {
     let any = |pats: &[ActionPattern]| {
         pats.iter().any(|p| match p {
@@ -456,6 +488,7 @@ fn actions_match(a: &Actions, action: &str) -> bool {
     }
 }
 
+#[inline(never)]
 fn principals_match(p: &Principals, principal: Option<&str>) -> bool {
     match p {
         Principals::Any => true,
@@ -574,7 +607,8 @@ fn condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
                 };
                 if let Some(extra) = extra {
                     return text_condition(
-                        values.request,
+                        values,
+                        c.slot,
                         info,
                         c.mode,
                         constants,
@@ -604,11 +638,12 @@ fn any_condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
     }
 }
 
-/// [`cond::text_in`] of a key without aliases, searched for directly: the search and the
-/// comparison in one small function, so that the value found is compared where it is found.
+/// [`cond::text_in`] of a key without aliases: the search and the comparison in one small
+/// function, so that the value found is compared where it is found.
 #[inline(never)]
 fn text_condition(
-    request: &Request<'_>,
+    values: Values<'_, '_>,
+    slot: u16,
     info: &slots::KeyInfo<'_>,
     mode: Mode,
     constants: &[&str],
@@ -617,7 +652,7 @@ fn text_condition(
 ) -> bool {
     cond::text_in(
         mode,
-        slots::lookup(request, info),
+        values.search(slot, info),
         constants,
         extra,
         ignore_case,
@@ -774,6 +809,7 @@ mod tests {
         ],
         policy_offsets: &[0],
         grant_slots: &[],
+        readers: &[],
     };
 
     #[test]
