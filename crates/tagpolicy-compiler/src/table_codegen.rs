@@ -302,29 +302,77 @@ impl W {
         self.push(
             ",\nstatements: __STATEMENTS,\nsids: __SIDS,\naction_elements: __ACTION_ELEMENTS,\n\
              principal_elements: __PRINCIPAL_ELEMENTS,\nresource_elements: __RESOURCE_ELEMENTS,\n\
-             condition_lists: __CONDITION_LISTS,\npolicy_offsets: __OFFSETS,\ngrant_slots: __GRANT_SLOTS,\nreaders: __READERS,\n};\n",
+             condition_lists: __CONDITION_LISTS,\npolicy_offsets: __OFFSETS,\ngrant_slots: __GRANT_SLOTS,\nreaders: __READERS,\ntext_readers: __TEXT_READERS,\n};\n",
         );
         self.readers(ir);
     }
 
-    /// A [`tagpolicy_runtime::table::Reader`] for each key without aliases: `slots::lookup` of
-    /// the key's constant `KeyInfo`.
+    /// For keys without aliases: a [`tagpolicy_runtime::table::Reader`] (`slots::lookup` of the
+    /// key's constant `KeyInfo`) where a variable, a resource or any condition but
+    /// `StringEquals` reads the key, and a [`tagpolicy_runtime::table::TextReader`] (its
+    /// `cond::text_in`) where a `StringEquals`-family condition does. (The walker uses the
+    /// generic search where a key has neither.)
     fn readers(&mut self, ir: &PolicySet) {
-        let mut list = Vec::with_capacity(ir.keys.len());
-        for (slot, k) in ir.keys.iter().enumerate() {
-            if !k.aliases.is_empty() {
-                list.push("None".to_string());
-                continue;
+        let n = ir.keys.len();
+        let (mut needs_value, mut text) = (vec![false; n], vec![false; n]);
+        let mark = |marks: &mut Vec<bool>, slot: u16| {
+            if let Some(m) = marks.get_mut(usize::from(slot)) {
+                *m = true;
             }
-            let _ = writeln!(
-                self.out,
-                "fn __k{slot}<'r>(r: &'r __rt::Request<'r>) -> __rt::slots::Resolved<'r> {{ __rt::slots::lookup(r, &{}) }}",
-                key_info(k)
-            );
-            list.push(format!("Some(__k{slot})"));
+        };
+        for st in &ir.statements {
+            for c in &st.conditions {
+                if matches!(c.test, Test::Equals { .. }) {
+                    mark(&mut text, c.slot);
+                } else {
+                    mark(&mut needs_value, c.slot);
+                }
+                for var in &c.vars {
+                    mark(&mut needs_value, var.slot);
+                }
+            }
+            if let Resources::Patterns(pats) | Resources::Not(pats) = &st.resources {
+                for p in pats {
+                    if let Pattern::Template(parts) = p {
+                        for part in parts {
+                            if let Part::Var(var) = part {
+                                mark(&mut needs_value, var.slot);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let (mut values, mut texts) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (slot, k) in ir.keys.iter().enumerate() {
+            let plain = k.aliases.is_empty();
+            if plain && needs_value.get(slot).copied().unwrap_or(false) {
+                let _ = writeln!(
+                    self.out,
+                    "fn __k{slot}<'r>(r: &'r __rt::Request<'r>) -> __rt::slots::Resolved<'r> {{ __rt::slots::lookup(r, &{}) }}",
+                    key_info(k)
+                );
+                values.push(format!("Some(__k{slot})"));
+            } else {
+                values.push("None".to_string());
+            }
+            if plain && text.get(slot).copied().unwrap_or(false) {
+                let _ = writeln!(
+                    self.out,
+                    "fn __t{slot}(r: &__rt::Request<'_>, m: __rt::cond::Mode, c: &[&str], x: ::core::option::Option<&str>, i: bool) -> bool {{ __rt::cond::text_in(m, __rt::slots::lookup(r, &{}), c, x, i) }}",
+                    key_info(k)
+                );
+                texts.push(format!("Some(__t{slot})"));
+            } else {
+                texts.push("None".to_string());
+            }
         }
         self.push("static __READERS: &[::core::option::Option<__rt::table::Reader>] = &[");
-        self.push(&list.join(", "));
+        self.push(&values.join(", "));
+        self.push(
+            "];\nstatic __TEXT_READERS: &[::core::option::Option<__rt::table::TextReader>] = &[",
+        );
+        self.push(&texts.join(", "));
         self.push("];\n");
     }
 

@@ -104,6 +104,19 @@ pub fn text_in(
             _ => false,
         };
     }
+    text_in_any_mode(mode, value, constants, extra, ignore_case)
+}
+
+/// [`text_in`] of any mode, through [`check`] (kept out of its callers: most conditions are
+/// plain).
+#[inline(never)]
+fn text_in_any_mode(
+    mode: Mode,
+    value: Resolved<'_>,
+    constants: &[&str],
+    extra: Option<&str>,
+    ignore_case: bool,
+) -> bool {
     check(mode, value, |s| {
         Some(text_matches(as_text(s)?, constants, extra, ignore_case))
     })

@@ -74,7 +74,16 @@ pub struct Table {
     /// (or a slot past the end) for keys with aliases, which go through the slot table, and
     /// where the generic search is used.
     pub readers: &'static [Option<Reader>],
+    /// For each slot, the `StringEquals`-family test of its key by a generated function (see
+    /// [`TextReader`]); `None` (or a slot past the end) for keys with aliases and where
+    /// [`Table::readers`] and [`cond::text_in`] are used instead.
+    pub text_readers: &'static [Option<TextReader>],
 }
+
+/// [`cond::text_in`]`(mode, `[`slots::lookup`]`(request, key), constants, extra, ignore_case)`
+/// of one key, generated with the key's names as constants (see [`Reader`]): the value is
+/// compared where it is found.
+pub type TextReader = fn(&Request<'_>, Mode, &[&str], Option<&str>, bool) -> bool;
 
 /// [`slots::lookup`] of one key, generated with the key's names as constants: the same search,
 /// but its comparisons are against constant lengths and words, which costs about half of the
@@ -320,6 +329,7 @@ impl<'r> Env<'_, 'r> {
             slots: self.slots,
             keys: &self.table.keys,
             readers: self.table.readers,
+            text_readers: self.table.text_readers,
         }
     }
 }
@@ -332,6 +342,7 @@ struct Values<'s, 'r> {
     slots: &'s OnceCell<TableSlots<'r>>,
     keys: &'static StaticKeys,
     readers: &'static [Option<Reader>],
+    text_readers: &'static [Option<TextReader>],
 }
 
 impl<'r> Values<'_, 'r> {
@@ -352,7 +363,7 @@ impl<'r> Values<'_, 'r> {
     fn search(self, slot: u16, info: &slots::KeyInfo<'_>) -> slots::Resolved<'r> {
         match self.readers.get(usize::from(slot)) {
             Some(Some(read)) => read(self.request),
-            _ => slots::lookup(self.request, info),
+            _ => generic_lookup(self.request, info),
         }
     }
 
@@ -606,6 +617,9 @@ fn condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
                     _ => None,
                 };
                 if let Some(extra) = extra {
+                    if let Some(Some(test)) = values.text_readers.get(usize::from(c.slot)) {
+                        return test(values.request, c.mode, constants, extra, *ignore_case);
+                    }
                     return text_condition(
                         values,
                         c.slot,
@@ -636,6 +650,12 @@ fn any_condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
         } => cond::null(value, *want_missing, *want_present),
         test => cond::check(c.mode, value, |s| matches_any(test, s, values)),
     }
+}
+
+/// [`slots::lookup`] through a `KeyInfo` read from the table (for keys without a [`Reader`]).
+#[inline(never)]
+fn generic_lookup<'r>(request: &'r Request<'r>, info: &slots::KeyInfo<'_>) -> slots::Resolved<'r> {
+    slots::lookup(request, info)
 }
 
 /// [`cond::text_in`] of a key without aliases: the search and the comparison in one small
@@ -810,6 +830,7 @@ mod tests {
         policy_offsets: &[0],
         grant_slots: &[],
         readers: &[],
+        text_readers: &[],
     };
 
     #[test]
