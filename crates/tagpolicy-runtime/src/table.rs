@@ -30,8 +30,8 @@ use crate::time::Timestamp;
 pub const SLOT_CAPACITY: usize = 8;
 
 /// Up to this many constants a `StringEquals` list is compared one by one; above, it is searched
-/// (it is sorted).
-const LINEAR_CONSTANTS: usize = 8;
+/// (it is sorted). [`FastText`]s have at most this many.
+pub const LINEAR_CONSTANTS: usize = 8;
 
 type TableSlots<'r> = Slots<'r, SLOT_CAPACITY>;
 
@@ -78,6 +78,8 @@ pub struct Table {
     /// [`TextReader`]); `None` (or a slot past the end) for keys with aliases and where
     /// [`Table::readers`] and [`cond::text_in`] are used instead.
     pub text_readers: &'static [Option<TextReader>],
+    /// The statements of the common shape, flattened ([`Stmt::fast`]).
+    pub fast: &'static [Fast],
 }
 
 /// [`cond::text_in`]`(mode, `[`slots::lookup`]`(request, key), constants, extra, ignore_case)`
@@ -122,6 +124,42 @@ pub struct Stmt {
     pub resources: u32,
     /// Its conditions (all must hold) in [`Table::condition_lists`].
     pub conditions: u32,
+    /// The same statement in [`Table::fast`], or [`NO_FAST`]: what the walker reads when the
+    /// bucket knows the action (the elements above are then not decoded).
+    pub fast: u32,
+}
+
+/// [`Stmt::fast`] of a statement not of the common shape.
+pub const NO_FAST: u32 = u32::MAX;
+
+/// A statement of the common shape of large sets, flattened at build time from the same IR as
+/// its elements: any principal, an action element only ever selected through buckets that know
+/// the action, at most one condition (a `StringEquals`-family test of a key without aliases
+/// against a few constants and at most one policy variable) and a resource element that is
+/// `"*"` or one star-only glob.
+#[derive(Debug)]
+pub struct Fast {
+    /// Its condition, if it has one.
+    pub text: Option<FastText>,
+    /// The glob of its resource element ([`Pattern::Matcher`]), or `None` for `"*"`.
+    pub resource: Option<fn(&str) -> bool>,
+}
+
+/// The condition of a [`Fast`] statement: `test(request, mode, constants, variable's value,
+/// ignore_case)`.
+#[derive(Debug)]
+pub struct FastText {
+    /// The [`TextReader`] of the condition's key.
+    pub test: TextReader,
+    /// Negation, qualifier, `IfExists`.
+    pub mode: Mode,
+    /// The constant values, sorted, at most [`LINEAR_CONSTANTS`].
+    pub constants: &'static [&'static str],
+    /// The one policy variable among the values, if any: the condition fails when it has no
+    /// value.
+    pub variable: Option<Var>,
+    /// Whether case is ignored.
+    pub ignore_case: bool,
 }
 
 /// [`Stmt::sid`] of a statement without `Sid`.
@@ -436,6 +474,11 @@ fn statement_ref(table: &'static Table, st: &Stmt) -> StatementRef<'static> {
 #[inline(always)]
 fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
     let (table, request) = (env.table, env.request);
+    if action_known {
+        if let Some(fast) = table.fast.get(st.fast as usize) {
+            return fast_applies(fast, st, env);
+        }
+    }
     // In doubt (an index outside its pool), deny: a Deny applies, an Allow does not.
     let doubt = st.deny;
     let (Some(a), Some(p), Some(r), Some(conditions)) = (
@@ -469,6 +512,31 @@ fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
             env.resources.get_or(st.resources, || matches(resource))
         }
         r => element_matches(r, st.resources, env),
+    }
+}
+
+/// [`applies`] of a statement of the common shape.
+#[inline(always)]
+fn fast_applies(fast: &Fast, st: &Stmt, env: &mut Env<'_, '_>) -> bool {
+    let request = env.request;
+    if let Some(t) = &fast.text {
+        let extra = match &t.variable {
+            None => None,
+            Some(v) => match env.values().variable(v) {
+                Some(x) => Some(x),
+                None => return false,
+            },
+        };
+        if !(t.test)(request, t.mode, t.constants, extra, t.ignore_case) {
+            return false;
+        }
+    }
+    match fast.resource {
+        None => true,
+        Some(matches) => {
+            let resource = request.resource;
+            env.resources.get_or(st.resources, || matches(resource))
+        }
     }
 }
 
@@ -777,6 +845,7 @@ mod tests {
                 principals: 0,
                 resources: 0,
                 conditions: 1,
+                fast: NO_FAST,
             },
             Stmt {
                 policy: 0,
@@ -787,6 +856,7 @@ mod tests {
                 principals: 0,
                 resources: 1,
                 conditions: 0,
+                fast: NO_FAST,
             },
             // Broken: its resource element is missing. An Allow, so it never applies.
             Stmt {
@@ -798,6 +868,7 @@ mod tests {
                 principals: 0,
                 resources: 9,
                 conditions: 0,
+                fast: NO_FAST,
             },
         ],
         sids: &["NotOps"],
@@ -831,6 +902,7 @@ mod tests {
         grant_slots: &[],
         readers: &[],
         text_readers: &[],
+        fast: &[],
     };
 
     #[test]
