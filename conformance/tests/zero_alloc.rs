@@ -161,3 +161,52 @@ fn permission_decisions_allocate_nothing_on_either_path() {
         offenders.join("\n")
     );
 }
+
+#[test]
+fn a_large_compiled_set_allocates_nothing() {
+    // More than 256 statements: the static-table form, walked by `tagpolicy_runtime::table`.
+    let large = &conformance::random::RANDOM_ALL.1;
+    assert!(large.statement_count() > 256, "not a large set");
+    let (mut checked, mut decided) = (0usize, 0usize);
+    let mut offenders = Vec::new();
+    for path in case_files() {
+        let source = read_source(&path);
+        let json = parse_json(&source).expect("case file parses");
+        for case in case_list(&source, &json).expect("case list") {
+            if case_kind(case) != Some(CaseKind::Iam) {
+                continue;
+            }
+            let c = read_iam_case(&source, case).expect("case compiles");
+            let (events_seen, statement) = c.with_request(|req| {
+                let warm = std::hint::black_box(large.evaluate(req));
+                std::hint::black_box(large.evaluate_with_grants(req));
+                let before = events();
+                for _ in 0..3 {
+                    std::hint::black_box(large.evaluate(std::hint::black_box(req)));
+                    std::hint::black_box(large.evaluate_with_grants(std::hint::black_box(req)));
+                }
+                (events() - before, warm.statement().is_some())
+            });
+            if events_seen != 0 {
+                offenders.push(format!(
+                    "{}: {} ({events_seen} events)",
+                    source.name(),
+                    c.name
+                ));
+            }
+            checked += 1;
+            decided += usize::from(statement);
+        }
+    }
+    assert!(checked >= 566, "only {checked} cases checked");
+    // The requests reach statements (not only the implicit deny of an empty bucket).
+    assert!(
+        decided >= 20,
+        "only {decided} requests decided by a statement"
+    );
+    assert!(
+        offenders.is_empty(),
+        "allocating evaluations of the large set:\n{}",
+        offenders.join("\n")
+    );
+}

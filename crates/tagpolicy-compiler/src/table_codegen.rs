@@ -111,6 +111,7 @@ struct Pools {
     principals: Pool,
     resources: Pool,
     conditions: Pool,
+    fast: Pool,
 }
 
 impl W {
@@ -142,7 +143,7 @@ impl W {
             "{{\n{allow}\nmod __policy {{\n\
              use {rt} as __rt;\n\
              #[allow(unused_imports)]\n\
-             use __rt::table::{{Table, Bucket, Stmt, Actions, ActionPattern, Principals, Resources, Pattern, Part, Var, Cond, Test, NO_SID}};\n\
+             use __rt::table::{{Table, Bucket, Stmt, Actions, ActionPattern, Principals, Resources, Pattern, Part, Var, Cond, Test, Fast, FastText, NO_SID, NO_FAST}};\n\
              #[allow(unused_imports)]\n\
              use __rt::cond::{{Mode, Qualifier, Cmp}};\n"
         );
@@ -225,9 +226,13 @@ impl W {
             let conditions = pools
                 .conditions
                 .index(self.sub(|w| w.list(&st.conditions, |w, c| w.condition(c))));
+            let fast = match self.sub(|w| w.fast(ir, st)) {
+                f if f.is_empty() => "NO_FAST".to_string(),
+                f => pools.fast.index(f).to_string(),
+            };
             let _ = writeln!(
                 self.out,
-                "Stmt {{ policy: {}, statement: {}, sid: {sid}, deny: {}, actions: {actions}, principals: {principals}, resources: {resources}, conditions: {conditions} }},",
+                "Stmt {{ policy: {}, statement: {}, sid: {sid}, deny: {}, actions: {actions}, principals: {principals}, resources: {resources}, conditions: {conditions}, fast: {fast} }},",
                 st.policy,
                 st.index,
                 st.effect == Effect::Deny,
@@ -246,6 +251,7 @@ impl W {
             ),
             ("__RESOURCE_ELEMENTS", "Resources", &pools.resources.items),
             ("__CONDITION_LISTS", "&[Cond]", &pools.conditions.items),
+            ("__FAST", "Fast", &pools.fast.items),
         ] {
             let _ = writeln!(self.out, "static {name}: &[{ty}] = &[");
             for item in items {
@@ -302,8 +308,78 @@ impl W {
         self.push(
             ",\nstatements: __STATEMENTS,\nsids: __SIDS,\naction_elements: __ACTION_ELEMENTS,\n\
              principal_elements: __PRINCIPAL_ELEMENTS,\nresource_elements: __RESOURCE_ELEMENTS,\n\
-             condition_lists: __CONDITION_LISTS,\npolicy_offsets: __OFFSETS,\ngrant_slots: __GRANT_SLOTS,\n};\n",
+             condition_lists: __CONDITION_LISTS,\npolicy_offsets: __OFFSETS,\ngrant_slots: __GRANT_SLOTS,\nreaders: __READERS,\ntext_readers: __TEXT_READERS,\nfast: __FAST,\n};\n",
         );
+        self.readers(ir);
+    }
+
+    /// For keys without aliases: a [`tagpolicy_runtime::table::Reader`] (`slots::lookup` of the
+    /// key's constant `KeyInfo`) where a variable, a resource or any condition but
+    /// `StringEquals` reads the key, and a [`tagpolicy_runtime::table::TextReader`] (its
+    /// `cond::text_in`) where a `StringEquals`-family condition does. (The walker uses the
+    /// generic search where a key has neither.)
+    fn readers(&mut self, ir: &PolicySet) {
+        let n = ir.keys.len();
+        let (mut needs_value, mut text) = (vec![false; n], vec![false; n]);
+        let mark = |marks: &mut Vec<bool>, slot: u16| {
+            if let Some(m) = marks.get_mut(usize::from(slot)) {
+                *m = true;
+            }
+        };
+        for st in &ir.statements {
+            for c in &st.conditions {
+                if matches!(c.test, Test::Equals { .. }) {
+                    mark(&mut text, c.slot);
+                } else {
+                    mark(&mut needs_value, c.slot);
+                }
+                for var in &c.vars {
+                    mark(&mut needs_value, var.slot);
+                }
+            }
+            if let Resources::Patterns(pats) | Resources::Not(pats) = &st.resources {
+                for p in pats {
+                    if let Pattern::Template(parts) = p {
+                        for part in parts {
+                            if let Part::Var(var) = part {
+                                mark(&mut needs_value, var.slot);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let (mut values, mut texts) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (slot, k) in ir.keys.iter().enumerate() {
+            let plain = k.aliases.is_empty();
+            if plain && needs_value.get(slot).copied().unwrap_or(false) {
+                let _ = writeln!(
+                    self.out,
+                    "fn __k{slot}<'r>(r: &'r __rt::Request<'r>) -> __rt::slots::Resolved<'r> {{ __rt::slots::lookup(r, &{}) }}",
+                    key_info(k)
+                );
+                values.push(format!("Some(__k{slot})"));
+            } else {
+                values.push("None".to_string());
+            }
+            if plain && text.get(slot).copied().unwrap_or(false) {
+                let _ = writeln!(
+                    self.out,
+                    "fn __t{slot}(r: &__rt::Request<'_>, m: __rt::cond::Mode, c: &[&str], x: ::core::option::Option<&str>, i: bool) -> bool {{ __rt::cond::text_in(m, __rt::slots::lookup(r, &{}), c, x, i) }}",
+                    key_info(k)
+                );
+                texts.push(format!("Some(__t{slot})"));
+            } else {
+                texts.push("None".to_string());
+            }
+        }
+        self.push("static __READERS: &[::core::option::Option<__rt::table::Reader>] = &[");
+        self.push(&values.join(", "));
+        self.push(
+            "];\nstatic __TEXT_READERS: &[::core::option::Option<__rt::table::TextReader>] = &[",
+        );
+        self.push(&texts.join(", "));
+        self.push("];\n");
     }
 
     fn bucket(&mut self, statements: &[u32], known: bool) {
@@ -368,20 +444,8 @@ impl W {
         }
         self.push("],\ninfos: &[\n");
         for k in &ir.keys {
-            let tag = match &k.tag {
-                Some((f, t)) => format!("Some((__rt::TagFamily::{}, {}))", family(*f), lit(t)),
-                None => "None".to_string(),
-            };
-            let builtin = match k.builtin {
-                Some(b) => format!("Some(__rt::slots::Builtin::{b:?})"),
-                None => "None".to_string(),
-            };
-            let _ = writeln!(
-                self.out,
-                "__rt::slots::KeyInfo {{ name: {}, tag: {tag}, builtin: {builtin}, aliased: {} }},",
-                lit(&k.name),
-                !k.aliases.is_empty()
-            );
+            self.push(&key_info(k));
+            self.push(",\n");
         }
         self.push("],\n}");
     }
@@ -396,6 +460,68 @@ impl W {
         f(&mut w);
         self.globs = w.globs;
         w.out
+    }
+
+    /// The statement as a `Fast` record if it has the common shape (see
+    /// `tagpolicy_runtime::table::Fast`), else nothing.
+    fn fast(&mut self, ir: &PolicySet, st: &Statement) {
+        if st.principals != Principals::Any {
+            return;
+        }
+        let resource = match &st.resources {
+            Resources::Any => "None".to_string(),
+            Resources::Patterns(p) => match p.as_slice() {
+                [Pattern::Glob(g)]
+                    if !g.contains('?') && g.contains('*') && !g.chars().all(|c| c == '*') =>
+                {
+                    format!("Some(__g{})", self.globs.index(g.clone()))
+                }
+                _ => return,
+            },
+            Resources::Not(_) => return,
+        };
+        let text = match st.conditions.as_slice() {
+            [] => "None".to_string(),
+            [c] => {
+                let Test::Equals {
+                    ignore_case,
+                    constants,
+                    templates,
+                } = &c.test
+                else {
+                    return;
+                };
+                let plain = ir
+                    .keys
+                    .get(usize::from(c.slot))
+                    .is_some_and(|k| k.aliases.is_empty());
+                if !plain || constants.len() > tagpolicy_runtime::table::LINEAR_CONSTANTS {
+                    return;
+                }
+                let variable = match (templates.as_slice(), c.vars.as_slice()) {
+                    ([], []) => "None".to_string(),
+                    ([t], [w]) => match t.as_slice() {
+                        [Part::Var(v)] if v == w => {
+                            format!(
+                                "Some(Var {{ slot: {}, default: {} }})",
+                                v.slot,
+                                opt_lit(v.default.as_deref())
+                            )
+                        }
+                        _ => return,
+                    },
+                    _ => return,
+                };
+                let mode = self.sub(|w| w.mode(c.mode));
+                let constants = self.sub(|w| w.strs(constants));
+                format!(
+                    "Some(FastText {{ test: __t{}, mode: {mode}, constants: {constants}, variable: {variable}, ignore_case: {ignore_case} }})",
+                    c.slot
+                )
+            }
+            _ => return,
+        };
+        let _ = write!(self.out, "Fast {{ text: {text}, resource: {resource} }}");
     }
 
     fn actions(&mut self, st: &Statement, action_checked: bool) {
@@ -617,6 +743,23 @@ impl W {
         }
         self.push(" }");
     }
+}
+
+/// The `KeyInfo` of a key, as code.
+fn key_info(k: &crate::ir::Key) -> String {
+    let tag = match &k.tag {
+        Some((f, t)) => format!("Some((__rt::TagFamily::{}, {}))", family(*f), lit(t)),
+        None => "None".to_string(),
+    };
+    let builtin = match k.builtin {
+        Some(b) => format!("Some(__rt::slots::Builtin::{b:?})"),
+        None => "None".to_string(),
+    };
+    format!(
+        "__rt::slots::KeyInfo {{ name: {}, tag: {tag}, builtin: {builtin}, aliased: {} }}",
+        lit(&k.name),
+        !k.aliases.is_empty()
+    )
 }
 
 fn cmp_name(cmp: Cmp) -> &'static str {

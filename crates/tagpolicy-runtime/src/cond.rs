@@ -56,6 +56,7 @@ impl Mode {
 ///   not (fail closed); under `ForAnyValue:` it just does not count.
 /// - Without a set qualifier, a multi-valued key never satisfies the condition (AWS requires a set
 ///   operator for such keys; this follows the most complete open IAM simulator).
+#[inline]
 pub fn check<'a>(
     mode: Mode,
     value: Resolved<'a>,
@@ -82,21 +83,68 @@ pub fn check<'a>(
     }
 }
 
-/// A `StringEquals`-family condition against constant values: what generated code of large
-/// policy sets calls instead of instantiating [`check`] per condition.
-pub fn text_in(mode: Mode, value: Resolved<'_>, constants: &[&str], ignore_case: bool) -> bool {
+/// A `StringEquals`-family condition against constant values and at most one more value (a
+/// policy variable's, already substituted): what generated code of large policy sets calls
+/// instead of instantiating [`check`] per condition.
+#[inline(always)]
+pub fn text_in(
+    mode: Mode,
+    value: Resolved<'_>,
+    constants: &[&str],
+    extra: Option<&str>,
+    ignore_case: bool,
+) -> bool {
+    if mode == Mode::PLAIN {
+        // What `check` does for this mode, without a closure call per value: only a single
+        // value that reads as text can match (tests check that the two agree).
+        return match value {
+            Resolved::One(s) => {
+                as_text(s).is_some_and(|t| text_matches(t, constants, extra, ignore_case))
+            }
+            _ => false,
+        };
+    }
+    text_in_any_mode(mode, value, constants, extra, ignore_case)
+}
+
+/// [`text_in`] of any mode, through [`check`] (kept out of its callers: most conditions are
+/// plain).
+#[inline(never)]
+fn text_in_any_mode(
+    mode: Mode,
+    value: Resolved<'_>,
+    constants: &[&str],
+    extra: Option<&str>,
+    ignore_case: bool,
+) -> bool {
     check(mode, value, |s| {
-        let t = as_text(s)?;
-        Some(if ignore_case {
-            constants
-                .iter()
-                .any(|c| crate::scalar::eq_ignore_case(c, t))
-        } else {
-            constants
-                .iter()
-                .any(|c| crate::bytes::eq(c.as_bytes(), t.as_bytes()))
-        })
+        Some(text_matches(as_text(s)?, constants, extra, ignore_case))
     })
+}
+
+/// Whether `t` is one of `constants` or `extra`.
+#[inline(always)]
+fn text_matches(t: &str, constants: &[&str], extra: Option<&str>, ignore_case: bool) -> bool {
+    let equal = |c: &str| {
+        if ignore_case {
+            eq_ignore_case(c, t)
+        } else {
+            crate::bytes::eq(c.as_bytes(), t.as_bytes())
+        }
+    };
+    for c in constants {
+        if equal(c) {
+            return true;
+        }
+    }
+    extra.is_some_and(equal)
+}
+
+/// [`crate::scalar::eq_ignore_case`], kept out of the callers of [`text_matches`] (which
+/// mostly compare exactly).
+#[inline(never)]
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    crate::scalar::eq_ignore_case(a, b)
 }
 
 /// The `Null` operator. `want_missing` / `want_present` say whether the policy values include

@@ -80,6 +80,7 @@ pub enum Resolved<'a> {
 
 impl<'a> Resolved<'a> {
     /// Reads a caller-supplied value.
+    #[inline]
     pub fn of_value(value: &Value<'a>) -> Resolved<'a> {
         match *value {
             Value::Str(s) => Resolved::One(Scalar::Str(s)),
@@ -242,59 +243,50 @@ impl<'a, const N: usize> Slots<'a, N> {
 /// aliases (`aliased`) is only found under its own name here: such keys go through a slot table.
 #[inline(always)]
 pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> {
-    // The value is read where it is found: each found site has a constant kind, so no packed
-    // reference is built and no switch on its kind is taken.
-    search(
-        request,
-        info,
-        |_| false,
-        |kind, index| match pack(kind, index) {
-            Some(_) => decode_at(request, kind, index),
-            None => Resolved::Missing,
+    // The value is read where it is found (no packed reference in between).
+    match search(request, info, |_| false) {
+        Some((kind, index)) => match u32::try_from(index) {
+            Ok(i) if i <= INDEX_MASK => decode_at(request, kind, i),
+            _ => Resolved::Missing,
         },
-        Resolved::Missing,
-    )
+        None => Resolved::Missing,
+    }
 }
 
 /// Searches `request` for the key `info` describes (or a context key `alias` accepts): where its
-/// value is, packed, or [`MISSING`]. Precedence: a tag a counting grant gives (principal tags
-/// only), the first context entry with that key, the tag sets, the built-in values.
+/// value is, packed, or [`MISSING`]. The precedence is [`search`]'s.
 #[inline(always)]
 fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> bool) -> u32 {
-    search(
-        request,
-        info,
-        alias,
-        |kind, index| pack(kind, index).unwrap_or(MISSING),
-        MISSING,
-    )
+    search(request, info, alias)
+        .and_then(|(kind, index)| pack(kind, index))
+        .unwrap_or(MISSING)
 }
 
-/// The search of [`locate`] and [`lookup`]: `found(kind, index)` of where the key's value is, or
-/// `missing`.
+/// Searches `request` for the key `info` describes (or a context key `alias` accepts): the kind
+/// of source its value is in and the index there, or `None`. Precedence: a tag a counting grant
+/// gives (principal tags only), the first context entry with that key, the tag sets, the
+/// built-in values.
 #[inline(always)]
-fn search<R>(
+fn search(
     request: &Request<'_>,
     info: &KeyInfo<'_>,
     alias: impl Fn(&str) -> bool,
-    found: impl FnOnce(u32, usize) -> R,
-    missing: R,
-) -> R {
+) -> Option<(u32, usize)> {
     let req = request;
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !req.grants.is_empty() {
             if let Some(row) = granted_row(req, tag_key) {
-                return found(GRANTED_TAG, row as usize);
+                return Some((GRANTED_TAG, row as usize));
             }
         }
     }
-    // Most requests carry few context entries or none: test for none before the loop.
-    if !req.context.is_empty() {
-        let name = info.name.as_bytes();
-        for (i, (k, _)) in req.context.iter().enumerate() {
-            if crate::bytes::eq_ignore_ascii_case(k.as_bytes(), name) || alias(k) {
-                return found(CONTEXT, i);
-            }
+    // `info`'s names are lower-case (see [`KeyInfo`]): only the request's side is folded.
+    let named = |k: &str| crate::bytes::eq_lower(info.name.as_bytes(), k.as_bytes()) || alias(k);
+    // Plain loops rather than `position`: they are inlined where this is (which `position`'s
+    // closures were not), so generated code compares against its constant names.
+    for (i, (k, _)) in req.context.iter().enumerate() {
+        if named(k) {
+            return Some((CONTEXT, i));
         }
     }
     if let Some((family, tag_key)) = info.tag {
@@ -304,16 +296,16 @@ fn search<R>(
             TagFamily::Request => (req.request_tags, REQUEST_TAG),
         };
         for (i, (k, _)) in tags.iter().enumerate() {
-            if crate::bytes::eq_ignore_ascii_case(k.as_bytes(), tag_key.as_bytes()) {
-                return found(kind, i);
+            if crate::bytes::eq_lower(tag_key.as_bytes(), k.as_bytes()) {
+                return Some((kind, i));
             }
         }
     }
     match info.builtin {
-        Some(Builtin::CurrentTime) if req.time.is_some() => found(CURRENT_TIME, 0),
-        Some(Builtin::EpochTime) if req.time.is_some() => found(EPOCH_TIME, 0),
-        Some(Builtin::TagKeys) if !req.request_tags.is_empty() => found(TAG_KEYS, 0),
-        _ => missing,
+        Some(Builtin::CurrentTime) if req.time.is_some() => Some((CURRENT_TIME, 0)),
+        Some(Builtin::EpochTime) if req.time.is_some() => Some((EPOCH_TIME, 0)),
+        Some(Builtin::TagKeys) if !req.request_tags.is_empty() => Some((TAG_KEYS, 0)),
+        _ => None,
     }
 }
 
@@ -328,19 +320,20 @@ fn granted_row(request: &Request<'_>, tag_key: &str) -> Option<u32> {
 /// The value(s) a packed reference from [`locate`] points at.
 #[inline(always)]
 fn decode<'a>(request: &'a Request<'a>, r: u32) -> Resolved<'a> {
-    decode_at(request, r >> KIND_SHIFT, (r & INDEX_MASK) as usize)
+    decode_at(request, r >> KIND_SHIFT, r & INDEX_MASK)
 }
 
-/// The value(s) at `index` of the request's source `kind` (what [`decode`] unpacks).
+/// The value(s) at `index` of the source `kind` of `request`.
 #[inline(always)]
-fn decode_at<'a>(request: &'a Request<'a>, kind: u32, index: usize) -> Resolved<'a> {
+fn decode_at<'a>(request: &'a Request<'a>, kind: u32, index: u32) -> Resolved<'a> {
     let req = request;
-    let tag_value = |tags: &'a [Tag<'a>]| match tags.get(index) {
+    let i = index as usize;
+    let tag_value = |tags: &'a [Tag<'a>]| match tags.get(i) {
         Some((_, v)) => Resolved::One(Scalar::Str(v)),
         None => Resolved::Missing,
     };
     match kind {
-        CONTEXT => match req.context.get(index) {
+        CONTEXT => match req.context.get(i) {
             Some((_, v)) => Resolved::of_value(v),
             None => Resolved::Missing,
         },
@@ -350,10 +343,7 @@ fn decode_at<'a>(request: &'a Request<'a>, kind: u32, index: usize) -> Resolved<
         CURRENT_TIME => time_value(req.time, Builtin::CurrentTime),
         EPOCH_TIME => time_value(req.time, Builtin::EpochTime),
         TAG_KEYS => Resolved::TagKeys(req.request_tags),
-        GRANTED_TAG => match u32::try_from(index)
-            .ok()
-            .and_then(|row| req.grants.tag_at(row))
-        {
+        GRANTED_TAG => match req.grants.tag_at(index) {
             Some((v, _)) => Resolved::One(Scalar::Str(v)),
             None => Resolved::Missing,
         },

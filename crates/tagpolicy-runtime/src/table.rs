@@ -12,6 +12,8 @@
 //!
 //! The types are public so that generated `static`s can name them; they are not a stable API.
 
+use core::cell::OnceCell;
+
 use crate::arn;
 use crate::compiled::{NameMap, StaticKeys};
 use crate::cond::{self, Cmp, Mode};
@@ -21,15 +23,15 @@ use crate::grants::UsedGrants;
 use crate::ip::Cidr;
 use crate::request::{Request, Scalar};
 use crate::scalar;
-use crate::slots::{self, KeyTable, Slots};
+use crate::slots::{self, Slots};
 use crate::time::Timestamp;
 
 /// Entries of the slot table of a tabled policy (see [`Slots`]): a set with more keys shares them.
 pub const SLOT_CAPACITY: usize = 8;
 
 /// Up to this many constants a `StringEquals` list is compared one by one; above, it is searched
-/// (it is sorted).
-const LINEAR_CONSTANTS: usize = 8;
+/// (it is sorted). [`FastText`]s have at most this many.
+pub const LINEAR_CONSTANTS: usize = 8;
 
 type TableSlots<'r> = Slots<'r, SLOT_CAPACITY>;
 
@@ -68,7 +70,27 @@ pub struct Table {
     /// For each statement (flat index), the slots of the principal tag keys it reads; empty when
     /// no statement reads one.
     pub grant_slots: &'static [&'static [u16]],
+    /// For each slot, the search for its key by a generated function (see [`Reader`]); `None`
+    /// (or a slot past the end) for keys with aliases, which go through the slot table, and
+    /// where the generic search is used.
+    pub readers: &'static [Option<Reader>],
+    /// For each slot, the `StringEquals`-family test of its key by a generated function (see
+    /// [`TextReader`]); `None` (or a slot past the end) for keys with aliases and where
+    /// [`Table::readers`] and [`cond::text_in`] are used instead.
+    pub text_readers: &'static [Option<TextReader>],
+    /// The statements of the common shape, flattened ([`Stmt::fast`]).
+    pub fast: &'static [Fast],
 }
+
+/// [`cond::text_in`]`(mode, `[`slots::lookup`]`(request, key), constants, extra, ignore_case)`
+/// of one key, generated with the key's names as constants (see [`Reader`]): the value is
+/// compared where it is found.
+pub type TextReader = fn(&Request<'_>, Mode, &[&str], Option<&str>, bool) -> bool;
+
+/// [`slots::lookup`] of one key, generated with the key's names as constants: the same search,
+/// but its comparisons are against constant lengths and words, which costs about half of the
+/// generic search through a [`slots::KeyInfo`] read from the table.
+pub type Reader = for<'r> fn(&'r Request<'r>) -> slots::Resolved<'r>;
 
 /// The statements a request's action selects, in statement order.
 #[derive(Debug)]
@@ -102,6 +124,42 @@ pub struct Stmt {
     pub resources: u32,
     /// Its conditions (all must hold) in [`Table::condition_lists`].
     pub conditions: u32,
+    /// The same statement in [`Table::fast`], or [`NO_FAST`]: what the walker reads when the
+    /// bucket knows the action (the elements above are then not decoded).
+    pub fast: u32,
+}
+
+/// [`Stmt::fast`] of a statement not of the common shape.
+pub const NO_FAST: u32 = u32::MAX;
+
+/// A statement of the common shape of large sets, flattened at build time from the same IR as
+/// its elements: any principal, an action element only ever selected through buckets that know
+/// the action, at most one condition (a `StringEquals`-family test of a key without aliases
+/// against a few constants and at most one policy variable) and a resource element that is
+/// `"*"` or one star-only glob.
+#[derive(Debug)]
+pub struct Fast {
+    /// Its condition, if it has one.
+    pub text: Option<FastText>,
+    /// The glob of its resource element ([`Pattern::Matcher`]), or `None` for `"*"`.
+    pub resource: Option<fn(&str) -> bool>,
+}
+
+/// The condition of a [`Fast`] statement: `test(request, mode, constants, variable's value,
+/// ignore_case)`.
+#[derive(Debug)]
+pub struct FastText {
+    /// The [`TextReader`] of the condition's key.
+    pub test: TextReader,
+    /// Negation, qualifier, `IfExists`.
+    pub mode: Mode,
+    /// The constant values, sorted, at most [`LINEAR_CONSTANTS`].
+    pub constants: &'static [&'static str],
+    /// The one policy variable among the values, if any: the condition fails when it has no
+    /// value.
+    pub variable: Option<Var>,
+    /// Whether case is ignored.
+    pub ignore_case: bool,
 }
 
 /// [`Stmt::sid`] of a statement without `Sid`.
@@ -247,8 +305,8 @@ pub fn evaluate<'r>(
     request: &Request<'r>,
     used: Option<&mut UsedGrants<'r>>,
 ) -> Decision<'static> {
-    let mut slots: Option<TableSlots<'_>> = None;
-    let decision = decide(table, request, &mut slots);
+    let slots = OnceCell::new();
+    let decision = decide(table, request, &slots);
     if let Some(used) = used {
         slots::name_deciding_grants(
             &table.keys,
@@ -266,7 +324,7 @@ pub fn evaluate<'r>(
 struct Env<'a, 'r> {
     table: &'static Table,
     request: &'r Request<'r>,
-    slots: &'a mut Option<TableSlots<'r>>,
+    slots: &'a OnceCell<TableSlots<'r>>,
     /// What constant resource elements answered for this request (see [`ResourceMemo`]).
     resources: ResourceMemo,
 }
@@ -301,43 +359,56 @@ impl ResourceMemo {
 
 impl<'r> Env<'_, 'r> {
     #[inline]
-    fn values(&mut self) -> Values<'_, 'r> {
-        let (table, request) = (self.table, self.request);
-        let slots = self
-            .slots
-            .get_or_insert_with(|| Slots::resolve(&table.keys, request));
+    fn values(&self) -> Values<'_, 'r> {
         Values {
-            slots,
-            keys: &table.keys,
+            request: self.request,
+            slots: self.slots,
+            keys: &self.table.keys,
+            readers: self.table.readers,
+            text_readers: self.table.text_readers,
         }
     }
 }
 
-/// Reads the request's keys through the slot table.
+/// Reads the request's keys.
 #[derive(Clone, Copy)]
 struct Values<'s, 'r> {
-    slots: &'s TableSlots<'r>,
+    request: &'r Request<'r>,
+    /// Made on the first read of a key with aliases.
+    slots: &'s OnceCell<TableSlots<'r>>,
     keys: &'static StaticKeys,
+    readers: &'static [Option<Reader>],
+    text_readers: &'static [Option<TextReader>],
 }
 
 impl<'r> Values<'_, 'r> {
-    #[inline]
+    /// The value(s) of a slot's key. A key without aliases is searched for directly
+    /// ([`slots::lookup`], the slot table's own search): in a large set the statements of one
+    /// bucket mostly read different keys, so remembering where each was found costs more than it
+    /// saves. Keys with aliases go through the slot table, which knows them.
+    #[inline(always)]
     fn get(self, slot: u16) -> slots::Resolved<'r> {
-        self.slots.get(self.keys, slot)
+        match self.keys.infos.get(usize::from(slot)) {
+            Some(info) if !info.aliased => self.search(slot, info),
+            _ => self.through_table(slot),
+        }
     }
 
-    /// The value(s) of a condition's key. A key without aliases is searched for directly: in a
-    /// large set the statements of one bucket mostly read different keys, so remembering where
-    /// each was found costs more than it saves. Keys with aliases go through the slot table,
-    /// which knows them.
-    #[inline]
-    fn read_once(self, slot: u16) -> slots::Resolved<'r> {
-        let info = self.keys.info(slot);
-        if info.aliased {
-            self.get(slot)
-        } else {
-            slots::lookup(self.slots.request(), &info)
+    /// [`slots::lookup`] of a key without aliases: by its generated [`Reader`] if it has one.
+    #[inline(always)]
+    fn search(self, slot: u16, info: &slots::KeyInfo<'_>) -> slots::Resolved<'r> {
+        match self.readers.get(usize::from(slot)) {
+            Some(Some(read)) => read(self.request),
+            _ => generic_lookup(self.request, info),
         }
+    }
+
+    /// [`Values::get`] through the slot table.
+    #[inline(never)]
+    fn through_table(self, slot: u16) -> slots::Resolved<'r> {
+        self.slots
+            .get_or_init(|| Slots::resolve(self.keys, self.request))
+            .get(self.keys, slot)
     }
 
     /// The value a policy variable stands for, if any.
@@ -350,7 +421,7 @@ impl<'r> Values<'_, 'r> {
 fn decide<'r>(
     table: &'static Table,
     request: &'r Request<'r>,
-    slots: &mut Option<TableSlots<'r>>,
+    slots: &OnceCell<TableSlots<'r>>,
 ) -> Decision<'static> {
     let index = table.actions.get(request.action).or_else(|| {
         let (service, _) = request.action.split_once(':')?;
@@ -369,21 +440,21 @@ fn decide<'r>(
         slots,
         resources: ResourceMemo::EMPTY,
     };
-    let mut allow: Option<StatementRef<'static>> = None;
+    // The first Allow that applies; after it, only Denies are looked at.
+    let mut allow: Option<&'static Stmt> = None;
     for &id in bucket.statements {
         let Some(st) = table.statements.get(id as usize) else {
             continue;
         };
-        if st.deny {
-            if applies(st, bucket.known, &mut env) {
+        if (st.deny || allow.is_none()) && applies(st, bucket.known, &mut env) {
+            if st.deny {
                 return Decision::Deny(statement_ref(table, st));
             }
-        } else if allow.is_none() && applies(st, bucket.known, &mut env) {
-            allow = Some(statement_ref(table, st));
+            allow = Some(st);
         }
     }
     match allow {
-        Some(s) => Decision::Allow(s),
+        Some(st) => Decision::Allow(statement_ref(table, st)),
         None => Decision::ImplicitDeny,
     }
 }
@@ -396,48 +467,89 @@ fn statement_ref(table: &'static Table, st: &Stmt) -> StatementRef<'static> {
     }
 }
 
-/// Whether a statement applies to the request: action (unless known), principal, resource, then
-/// every condition.
+/// Whether a statement applies to the request: action (unless known), principal, every
+/// condition, then resource.
+#[inline(always)]
 fn applies(st: &Stmt, action_known: bool, env: &mut Env<'_, '_>) -> bool {
     let (table, request) = (env.table, env.request);
+    if action_known {
+        if let Some(fast) = table.fast.get(st.fast as usize) {
+            return fast_applies(fast, st, env);
+        }
+    }
     // In doubt (an index outside its pool), deny: a Deny applies, an Allow does not.
     let doubt = st.deny;
-    if !action_known {
-        match table.action_elements.get(st.actions as usize) {
-            Some(a) if actions_match(a, request.action) => {}
-            Some(_) => return false,
-            None => return doubt,
-        }
-    }
-    match table.principal_elements.get(st.principals as usize) {
-        Some(p) if principals_match(p, request.principal) => {}
-        Some(_) => return false,
-        None => return doubt,
-    }
-    match table.resource_elements.get(st.resources as usize) {
-        Some(r) if !has_template(r) => {
-            let resource = request.resource;
-            let matched = env
-                .resources
-                .get_or(st.resources, || constant_resources_match(r, resource));
-            if !matched {
-                return false;
-            }
-        }
-        Some(r) if resources_match(r, request.resource, env) => {}
-        Some(_) => return false,
-        None => return doubt,
-    }
-    let Some(conditions) = table.condition_lists.get(st.conditions as usize) else {
+    let (Some(a), Some(p), Some(r), Some(conditions)) = (
+        table.action_elements.get(st.actions as usize),
+        table.principal_elements.get(st.principals as usize),
+        table.resource_elements.get(st.resources as usize),
+        table.condition_lists.get(st.conditions as usize),
+    ) else {
         return doubt;
     };
-    if conditions.is_empty() {
-        return true;
+    if !action_known && !actions_match(a, request.action) {
+        return false;
     }
+    if !matches!(p, Principals::Any) && !principals_match(p, request.principal) {
+        return false;
+    }
+    // Conditions first: in a bucket, the statements that are not the request's mostly read a key
+    // the request does not have, which is found out faster than a resource glob runs. (Every
+    // test is a pure function of the request: their order changes nothing else.)
     let values = env.values();
-    conditions.iter().all(|c| condition_holds(c, values))
+    for c in *conditions {
+        if !condition_holds(c, values) {
+            return false;
+        }
+    }
+    match r {
+        Resources::Any => true,
+        // The common element: one star-only glob, remembered (statements of a bucket share it).
+        Resources::Is([Pattern::Matcher(matches)]) => {
+            let resource = request.resource;
+            env.resources.get_or(st.resources, || matches(resource))
+        }
+        r => element_matches(r, st.resources, env),
+    }
 }
 
+/// [`applies`] of a statement of the common shape.
+#[inline(always)]
+fn fast_applies(fast: &Fast, st: &Stmt, env: &mut Env<'_, '_>) -> bool {
+    let request = env.request;
+    if let Some(t) = &fast.text {
+        let extra = match &t.variable {
+            None => None,
+            Some(v) => match env.values().variable(v) {
+                Some(x) => Some(x),
+                None => return false,
+            },
+        };
+        if !(t.test)(request, t.mode, t.constants, extra, t.ignore_case) {
+            return false;
+        }
+    }
+    match fast.resource {
+        None => true,
+        Some(matches) => {
+            let resource = request.resource;
+            env.resources.get_or(st.resources, || matches(resource))
+        }
+    }
+}
+
+/// Whether a resource element matches: remembered if it has no policy variables.
+#[inline(never)]
+fn element_matches(r: &Resources, index: u32, env: &mut Env<'_, '_>) -> bool {
+    let resource = env.request.resource;
+    if has_template(r) {
+        return resources_match(r, resource, env);
+    }
+    env.resources
+        .get_or(index, || constant_resources_match(r, resource))
+}
+
+#[inline(never)]
 fn actions_match(a: &Actions, action: &str) -> bool {
     let any = |pats: &[ActionPattern]| {
         pats.iter().any(|p| match p {
@@ -453,6 +565,7 @@ fn actions_match(a: &Actions, action: &str) -> bool {
     }
 }
 
+#[inline(never)]
 fn principals_match(p: &Principals, principal: Option<&str>) -> bool {
     match p {
         Principals::Any => true,
@@ -546,26 +659,90 @@ fn template_equals(parts: &[Part], input: &str, ignore_case: bool, values: Value
 }
 
 /// Whether one condition holds for the request.
+#[inline(always)]
 fn condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
+    // The common large-set conditions: a key without aliases equals one of a few constants, or
+    // the value of one policy variable (`${aws:username}`; the condition's only variable, so it
+    // is read once).
+    if let Test::Equals {
+        ignore_case,
+        constants,
+        templates,
+    } = &c.test
+    {
+        if let Some(info) = values.keys.infos.get(usize::from(c.slot)) {
+            if constants.len() <= LINEAR_CONSTANTS && !info.aliased {
+                let extra = match (*templates, c.vars) {
+                    ([], []) => Some(None),
+                    ([[Part::Var(v)]], [w]) if v.slot == w.slot && v.default == w.default => {
+                        match values.variable(v) {
+                            Some(x) => Some(Some(x)),
+                            None => return false,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(extra) = extra {
+                    if let Some(Some(test)) = values.text_readers.get(usize::from(c.slot)) {
+                        return test(values.request, c.mode, constants, extra, *ignore_case);
+                    }
+                    return text_condition(
+                        values,
+                        c.slot,
+                        info,
+                        c.mode,
+                        constants,
+                        extra,
+                        *ignore_case,
+                    );
+                }
+            }
+        }
+    }
+    any_condition_holds(c, values)
+}
+
+/// [`condition_holds`] of any condition.
+#[inline(never)]
+fn any_condition_holds(c: &Cond, values: Values<'_, '_>) -> bool {
     if !c.vars.iter().all(|v| values.variable(v).is_some()) {
         return false;
     }
-    let value = values.read_once(c.slot);
+    let value = values.get(c.slot);
     match &c.test {
         Test::Null {
             want_missing,
             want_present,
         } => cond::null(value, *want_missing, *want_present),
-        // The common large-set condition: a tag equals one of a few constants.
-        Test::Equals {
-            ignore_case,
-            constants,
-            templates: [],
-        } if constants.len() <= LINEAR_CONSTANTS => {
-            cond::text_in(c.mode, value, constants, *ignore_case)
-        }
         test => cond::check(c.mode, value, |s| matches_any(test, s, values)),
     }
+}
+
+/// [`slots::lookup`] through a `KeyInfo` read from the table (for keys without a [`Reader`]).
+#[inline(never)]
+fn generic_lookup<'r>(request: &'r Request<'r>, info: &slots::KeyInfo<'_>) -> slots::Resolved<'r> {
+    slots::lookup(request, info)
+}
+
+/// [`cond::text_in`] of a key without aliases: the search and the comparison in one small
+/// function, so that the value found is compared where it is found.
+#[inline(never)]
+fn text_condition(
+    values: Values<'_, '_>,
+    slot: u16,
+    info: &slots::KeyInfo<'_>,
+    mode: Mode,
+    constants: &[&str],
+    extra: Option<&str>,
+    ignore_case: bool,
+) -> bool {
+    cond::text_in(
+        mode,
+        values.search(slot, info),
+        constants,
+        extra,
+        ignore_case,
+    )
 }
 
 /// Does one request value match at least one of the test's values (positive form)?
@@ -666,6 +843,7 @@ mod tests {
                 principals: 0,
                 resources: 0,
                 conditions: 1,
+                fast: NO_FAST,
             },
             Stmt {
                 policy: 0,
@@ -676,6 +854,7 @@ mod tests {
                 principals: 0,
                 resources: 1,
                 conditions: 0,
+                fast: NO_FAST,
             },
             // Broken: its resource element is missing. An Allow, so it never applies.
             Stmt {
@@ -687,6 +866,7 @@ mod tests {
                 principals: 0,
                 resources: 9,
                 conditions: 0,
+                fast: NO_FAST,
             },
         ],
         sids: &["NotOps"],
@@ -718,6 +898,9 @@ mod tests {
         ],
         policy_offsets: &[0],
         grant_slots: &[],
+        readers: &[],
+        text_readers: &[],
+        fast: &[],
     };
 
     #[test]
