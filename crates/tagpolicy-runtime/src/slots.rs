@@ -383,14 +383,9 @@ pub fn name_deciding_grants<'r, K, S>(
     else {
         return;
     };
-    let ctx = request.grant_context();
     for &slot in read.as_ref() {
         if let Some((TagFamily::Principal, tag_key)) = keys.info(slot).tag {
-            if let Some(row) = request.grants.tag_row(tag_key, &ctx) {
-                if let Some(r) = request.grants.tags.get(row as usize) {
-                    used.push(request.grants.id(r.grant));
-                }
-            }
+            name_granted_tag(request, tag_key, used);
         }
     }
 }
