@@ -453,6 +453,7 @@ impl Gen<'_> {
             };
             #(#direct)*
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
+            type __State<'r> = #rt::slots::EvalState<'r, #cap>;
             /// The slot table, made on first need.
             #[inline]
             fn __slots<'s, 'r>(req: &'r #rt::Request<'r>, slots: &'s mut Option<__Slots<'r>>) -> &'s mut __Slots<'r> {
@@ -530,15 +531,15 @@ impl Gen<'_> {
                 req: &#rt::Request<'r>,
                 used: Option<&mut #rt::grants::UsedGrants<'r>>,
             ) -> #rt::Decision<'static> {
-                let mut slots: Option<__Slots<'_>> = None;
-                let decision = __decide(req, &mut slots);
+                let mut state: __State<'_> = __State::new();
+                let decision = __decide(req, &mut state);
                 #name_grants
                 decision
             }
             #[inline(always)]
             fn __decide<'r>(
                 req: &'r #rt::Request<'r>,
-                slots: &mut Option<__Slots<'r>>,
+                state: &mut __State<'r>,
             ) -> #rt::Decision<'static> {
                 let bucket = #bucket;
                 match bucket {
@@ -563,15 +564,18 @@ impl Gen<'_> {
         if read.iter().all(Vec::is_empty) {
             return quote!(let _ = used;);
         }
-        // Per statement (flat index), the principal tag keys it reads, as constants: each is
-        // looked up in the grant table with its hash and first word folded at compile time.
-        // Statements reading the same keys share an arm.
-        let mut arms: Vec<(Vec<&str>, Vec<u64>)> = Vec::new();
+        // Per statement (flat index), the principal tag keys it reads, as constants: a key
+        // looked up directly has a note of which grant gave it (`lookup_noting`); a key read
+        // through the slot table is looked up in the grant table again, with its first word
+        // folded at compile time. Statements reading the same keys share an arm.
+        // (slot, key) pairs, and the flat indices of the statements reading exactly those.
+        type Arm<'k> = (Vec<(u16, &'k str)>, Vec<u64>);
+        let mut arms: Vec<Arm<'_>> = Vec::new();
         for (flat, slots) in read.iter().enumerate() {
-            let keys: Vec<&str> = slots
+            let keys: Vec<(u16, &str)> = slots
                 .iter()
                 .filter_map(|s| match &self.ir.keys.get(usize::from(*s))?.tag {
-                    Some((TagFamily::Principal, k)) => Some(k.as_str()),
+                    Some((TagFamily::Principal, k)) => Some((*s, k.as_str())),
                     _ => None,
                 })
                 .collect();
@@ -585,10 +589,16 @@ impl Gen<'_> {
         }
         let arms = arms.iter().map(|(keys, flats)| {
             let flats = flats.iter().map(|f| uint(*f));
-            quote! {
-                Some(#(#flats)|*) => {
-                    #(#rt::slots::name_granted_tag(req, #keys, used);)*
+            let names = keys.iter().map(|(slot, key)| {
+                if self.is_direct(*slot) {
+                    let slot = uint(*slot);
+                    quote!(#rt::slots::name_noted_grant(req, #slot, #key, reads, used);)
+                } else {
+                    quote!(#rt::slots::name_granted_tag(req, #key, used);)
                 }
+            });
+            quote! {
+                Some(#(#flats)|*) => { #(#names)* }
             }
         });
         // Out of line: inlined, it would make the frame of every decision larger, grants or not.
@@ -598,6 +608,7 @@ impl Gen<'_> {
                 fn __name_grants<'r>(
                     req: &#rt::Request<'r>,
                     decision: &#rt::Decision<'_>,
+                    reads: &#rt::slots::GrantReads,
                     used: &mut #rt::grants::UsedGrants<'r>,
                 ) {
                     let flat = decision
@@ -608,7 +619,7 @@ impl Gen<'_> {
                         _ => {}
                     }
                 }
-                __name_grants(req, &decision, used);
+                __name_grants(req, &decision, &state.granted, used);
             }
         }
     }
@@ -639,9 +650,9 @@ impl Gen<'_> {
                     let s = format_ident!("__s{}", id);
                     let a = format_ident!("__a{}", id);
                     let applies = if action_known || st.actions == Actions::Any {
-                        quote!(#s(req, slots))
+                        quote!(#s(req, state))
                     } else {
-                        quote!(#a(req.action) && #s(req, slots))
+                        quote!(#a(req.action) && #s(req, state))
                     };
                     let r = self.statement_ref(st);
                     Some(match st.effect {
@@ -700,7 +711,7 @@ impl Gen<'_> {
         };
         let needs_slots = self.reads_slot_table(st);
         let resolve = if needs_slots {
-            quote!(let slots = __slots(req, slots);)
+            quote!(let slots = __slots(req, &mut state.table);)
         } else {
             quote!()
         };
@@ -737,7 +748,7 @@ impl Gen<'_> {
         quote! {
             #action_fn
             #[inline]
-            fn #s<'r>(req: &'r #rt::Request<'r>, slots: &mut Option<__Slots<'r>>) -> bool {
+            fn #s<'r>(req: &'r #rt::Request<'r>, state: &mut __State<'r>) -> bool {
                 #principal
                 #resource_before
                 #resolve
@@ -755,7 +766,20 @@ impl Gen<'_> {
         let rt = self.rt();
         if self.is_direct(slot) {
             let name = format_ident!("__K{}", slot);
-            quote!(#rt::slots::lookup(req, &#name))
+            let principal_tag = matches!(
+                self.ir
+                    .keys
+                    .get(usize::from(slot))
+                    .and_then(|k| k.tag.as_ref()),
+                Some((TagFamily::Principal, _))
+            );
+            if principal_tag {
+                // Which grant gave the value is noted for naming the deciding statement's grants.
+                let slot = uint(slot);
+                quote!(#rt::slots::lookup_noting(req, &#name, #slot, &state.granted))
+            } else {
+                quote!(#rt::slots::lookup(req, &#name))
+            }
         } else {
             let slot = uint(slot);
             quote!(slots.get(&__KEYS, #slot))

@@ -163,6 +163,28 @@ pub struct GrantContext<'r> {
     pub resource: &'r str,
 }
 
+/// Where the action and resource of a grant's scope check come from: a request, or the two
+/// strings themselves. Read only for a grant that has a scope.
+pub trait GrantScope {
+    /// The action and the resource the scope must cover.
+    fn action_and_resource(&self) -> (&str, &str);
+}
+
+/// An action and a resource, as a [`GrantScope`].
+#[derive(Clone, Copy, Debug)]
+pub struct ScopeOf<'r> {
+    /// The action.
+    pub action: &'r str,
+    /// The resource.
+    pub resource: &'r str,
+}
+
+impl GrantScope for ScopeOf<'_> {
+    fn action_and_resource(&self) -> (&str, &str) {
+        (self.action, self.resource)
+    }
+}
+
 /// The grants of one principal, packed for evaluation: built by a grant store (or by hand), borrowed
 /// by requests. Every string is a [`Span`] of `text`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,14 +285,15 @@ impl<'a> GrantTable<'a> {
         };
         g.not_before <= t
             && t < g.expires_at
-            && ((g.actions.is_empty() && g.resources.is_empty()) || self.scope_covers(g, ctx))
+            && ((g.actions.is_empty() && g.resources.is_empty())
+                || self.scope_covers(g, ctx.action, ctx.resource))
     }
 
     /// [`GrantTable::in_scope`] for a context. Not inlined: the scope is checked rarely, and
     /// inlined, its reads of the context would be hoisted (and spilled) ahead of every lookup.
     #[inline(never)]
-    fn scope_covers(&self, g: &GrantRow, ctx: &GrantContext<'_>) -> bool {
-        self.in_scope(g, ctx.action, ctx.resource)
+    fn scope_covers(&self, g: &GrantRow, action: &str, resource: &str) -> bool {
+        self.in_scope(g, action, resource)
     }
 
     /// Whether a grant's scope covers an action and a resource (no scope: everything).
@@ -298,8 +321,8 @@ impl<'a> GrantTable<'a> {
         if !self.tag_index.is_empty() {
             let mask = self.tag_index.len().wrapping_sub(1);
             let mut at = tag_slot(prefix, key.len(), mask);
-            // At most half the entries of a filled index are used: the probe meets an empty one
-            // (bounded all the same, for an index built by hand).
+            // At most a quarter of the entries of a filled index are used: the probe meets an
+            // empty one (bounded all the same, for an index built by hand).
             for _ in 0..self.tag_index.len() {
                 let row = usize::from(*self.tag_index.get(at)?).checked_sub(1)?;
                 let r = tags.get(row)?;
@@ -310,6 +333,15 @@ impl<'a> GrantTable<'a> {
             }
             return None;
         }
+        self.first_row_searched(key, prefix)
+    }
+
+    /// [`GrantTable::first_row`] of a table without a tag index: a binary search on the rows'
+    /// prefixes, then the rest of the key among the rows sharing the prefix. Out of line (the
+    /// stores build an index).
+    #[inline(never)]
+    fn first_row_searched(&self, key: &[u8], prefix: u64) -> Option<usize> {
+        let tags = self.tags;
         let mut at = first_at_least(tags, prefix);
         loop {
             let r = tags.get(at)?;
@@ -372,26 +404,80 @@ impl<'a> GrantTable<'a> {
     /// The row index of the counting grant's tag `key`, if one counts.
     ///
     /// The first row of the key that counts wins: the key's first row is found
-    /// ([`GrantTable::first_row`]), then its rows are tried in order. Inlined into its caller
-    /// (slot resolution), which then needs no copy of the context.
-    #[inline(always)]
+    /// ([`GrantTable::first_row`]), then its rows are tried in order.
+    #[inline]
     pub fn tag_row(&self, key: &str, ctx: &GrantContext<'_>) -> Option<u32> {
-        if !self.applies(ctx) {
+        let (Some(principal), Some(time)) = (ctx.principal, ctx.time) else {
+            return None;
+        };
+        let key = key.as_bytes();
+        self.counting_row(
+            key,
+            folded_prefix(key),
+            principal,
+            time,
+            ctx.action,
+            ctx.resource,
+        )
+    }
+
+    /// [`GrantTable::tag_row`] with the context's parts as arguments and the key's
+    /// [`folded_prefix`] computed by the caller: what evaluation calls (with a constant key in
+    /// generated code, the prefix is a constant too), with nothing copied.
+    #[inline(always)]
+    pub fn counting_row(
+        &self,
+        key: &[u8],
+        prefix: u64,
+        principal: &str,
+        time: Timestamp,
+        action: &str,
+        resource: &str,
+    ) -> Option<u32> {
+        let scope = ScopeOf { action, resource };
+        self.counting_row_in(key, prefix, principal, time, &scope)
+    }
+
+    /// [`GrantTable::counting_row`] with the action and resource behind a reference, read only
+    /// by the (out-of-line) scope check of a grant that has a scope.
+    #[inline(always)]
+    pub fn counting_row_in<S: GrantScope + ?Sized>(
+        &self,
+        key: &[u8],
+        prefix: u64,
+        principal: &str,
+        time: Timestamp,
+        scope: &S,
+    ) -> Option<u32> {
+        if !same_text(principal, self.principal) {
             return None;
         }
-        let key = key.as_bytes();
-        let prefix = folded_prefix(key);
         let mut at = self.first_row(key, prefix)?;
-        while let Some(r) = self.tags.get(at) {
-            if r.prefix != prefix || !self.same_key(r, key) {
-                return None;
-            }
-            if self.counts_for_principal(r.grant, ctx) {
+        // `first_row` matched the first row's key; the rows after it are checked.
+        loop {
+            let r = self.tags.get(at)?;
+            let g = self.grants.get(r.grant as usize)?;
+            if g.not_before <= time
+                && time < g.expires_at
+                && ((g.actions.is_empty() && g.resources.is_empty())
+                    || self.scope_covers_in(g, scope))
+            {
                 return u32::try_from(at).ok();
             }
             at = at.checked_add(1)?;
+            let next = self.tags.get(at)?;
+            if next.prefix != prefix || !self.same_key(next, key) {
+                return None;
+            }
         }
-        None
+    }
+
+    /// [`GrantTable::in_scope`] for what `scope` names. Not inlined, so that the action and
+    /// resource are read only for a grant with a scope.
+    #[inline(never)]
+    fn scope_covers_in<S: GrantScope + ?Sized>(&self, g: &GrantRow, scope: &S) -> bool {
+        let (action, resource) = scope.action_and_resource();
+        self.in_scope(g, action, resource)
     }
 
     /// Whether a row's key is `key` (any case), given that their prefixes are equal.
@@ -402,7 +488,14 @@ impl<'a> GrantTable<'a> {
             return false;
         }
         // Equal prefixes and lengths: keys of at most 8 bytes are equal.
-        row_len <= 8 || self.key_cmp(row, key).is_eq()
+        row_len <= 8 || self.same_long_key(row, key)
+    }
+
+    /// [`GrantTable::same_key`] of keys longer than 8 bytes (out of line: tag keys are mostly
+    /// short).
+    #[inline(never)]
+    fn same_long_key(&self, row: &TagRow, key: &[u8]) -> bool {
+        self.key_cmp(row, key).is_eq()
     }
 
     /// Tag row `row`: its value and grant.
@@ -492,10 +585,11 @@ fn tag_slot(prefix: u64, len: usize, mask: usize) -> usize {
     (h >> 40) as usize & mask
 }
 
-/// How many entries a tag index of `rows` tag rows needs: a power of two, at least twice the
-/// rows (so at most half the entries are used), at least 8.
+/// How many entries a tag index of `rows` tag rows needs: a power of two, at least four times
+/// the rows (so at most a quarter of the entries are used and most lookups probe once), at
+/// least 8.
 pub fn tag_index_len(rows: usize) -> usize {
-    rows.saturating_mul(2).max(8).next_power_of_two()
+    rows.saturating_mul(4).max(8).next_power_of_two()
 }
 
 /// Fills `index` (of [`tag_index_len`] entries, zeroed) for the sorted `tags` of a table whose

@@ -174,3 +174,9 @@ impl<'a> Request<'a> {
         self.action.split_once(':').map(|(service, _)| service)
     }
 }
+
+impl crate::grants::GrantScope for Request<'_> {
+    fn action_and_resource(&self) -> (&str, &str) {
+        (self.action, self.resource)
+    }
+}

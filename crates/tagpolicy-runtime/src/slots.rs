@@ -243,8 +243,13 @@ impl<'a, const N: usize> Slots<'a, N> {
 /// aliases (`aliased`) is only found under its own name here: such keys go through a slot table.
 #[inline(always)]
 pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> {
-    // The value is read where it is found (no packed reference in between).
-    match search(request, info, |_| false) {
+    read_found(request, search(request, info, true, |_| false))
+}
+
+/// The value at what [`search`] found: read where it is (no packed reference in between).
+#[inline(always)]
+fn read_found<'a>(request: &'a Request<'a>, found: Option<(u32, usize)>) -> Resolved<'a> {
+    match found {
         Some((kind, index)) => match u32::try_from(index) {
             Ok(i) if i <= INDEX_MASK => decode_at(request, kind, i),
             _ => Resolved::Missing,
@@ -253,11 +258,112 @@ pub fn lookup<'a>(request: &'a Request<'a>, info: &KeyInfo<'_>) -> Resolved<'a> 
     }
 }
 
+/// [`lookup`] of a principal tag key (`info.tag` is a principal tag) that notes in `reads`,
+/// under `slot`, which granted tag row gave its value or that none did: what generated code
+/// calls, so that naming the deciding statement's grants reads the note instead of searching
+/// the grants again ([`name_noted_grant`]). The value is [`lookup`]'s.
+#[inline(always)]
+pub fn lookup_noting<'a>(
+    request: &'a Request<'a>,
+    info: &KeyInfo<'_>,
+    slot: u16,
+    reads: &GrantReads,
+) -> Resolved<'a> {
+    if let Some((TagFamily::Principal, tag_key)) = info.tag {
+        if !request.grants.is_empty() {
+            let row = granted_row(request, tag_key);
+            reads.note(slot, row);
+            if let Some(row) = row {
+                return read_found(request, Some((GRANTED_TAG, row as usize)));
+            }
+        }
+    }
+    read_found(request, search(request, info, false, |_| false))
+}
+
+/// Which granted tag row gave each principal tag key one evaluation of generated code read
+/// (by slot), or that none did, for the first [`GrantReads::CAPACITY`] keys read: naming the
+/// deciding statement's grants reads these notes, and searches the grants again only for a
+/// key without one. Interior mutability, so that every condition of a statement can note
+/// through a shared reference.
+#[derive(Clone, Debug, Default)]
+pub struct GrantReads {
+    /// `slot << 32 | row + 1` (`row + 1 == 0`: no grant gave the key), or 0 for an unused entry.
+    entries: [Cell<u64>; GrantReads::CAPACITY],
+    len: Cell<u8>,
+}
+
+impl GrantReads {
+    /// How many keys are noted; later ones are not (their grants are searched for again).
+    pub const CAPACITY: usize = 4;
+
+    /// No notes.
+    #[inline]
+    pub const fn new() -> Self {
+        GrantReads {
+            entries: [const { Cell::new(0) }; GrantReads::CAPACITY],
+            len: Cell::new(0),
+        }
+    }
+
+    /// Notes that key `slot` was read, and from which granted tag row (`None`: from none).
+    #[inline]
+    pub fn note(&self, slot: u16, row: Option<u32>) {
+        let len = self.len.get();
+        if let Some(e) = self.entries.get(usize::from(len)) {
+            let row = row.map_or(0, |r| u64::from(r).saturating_add(1));
+            e.set((u64::from(slot) << 32) | row);
+            self.len.set(len.saturating_add(1));
+        }
+    }
+
+    /// What is noted for key `slot`: `Some(Some(row))` if a granted tag row gave its value,
+    /// `Some(None)` if it was read and no grant gave it, `None` if it is not noted.
+    #[inline]
+    pub fn get(&self, slot: u16) -> Option<Option<u32>> {
+        let len = usize::from(self.len.get());
+        self.entries
+            .get(..len)
+            .unwrap_or(&[])
+            .iter()
+            .map(Cell::get)
+            .find(|e| e >> 32 == u64::from(slot))
+            .map(|e| (e as u32).checked_sub(1))
+    }
+}
+
+/// What one evaluation of generated code keeps: the slot table (made on first need) and the
+/// notes of which grants gave the principal tags it read.
+#[derive(Debug)]
+pub struct EvalState<'r, const N: usize> {
+    /// The slot table, once a statement needs it.
+    pub table: Option<Slots<'r, N>>,
+    /// Which grants gave the principal tags read.
+    pub granted: GrantReads,
+}
+
+impl<const N: usize> EvalState<'_, N> {
+    /// Nothing yet.
+    #[inline]
+    pub const fn new() -> Self {
+        EvalState {
+            table: None,
+            granted: GrantReads::new(),
+        }
+    }
+}
+
+impl<const N: usize> Default for EvalState<'_, N> {
+    fn default() -> Self {
+        EvalState::new()
+    }
+}
+
 /// Searches `request` for the key `info` describes (or a context key `alias` accepts): where its
 /// value is, packed, or [`MISSING`]. The precedence is [`search`]'s.
 #[inline(always)]
 fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> bool) -> u32 {
-    search(request, info, alias)
+    search(request, info, true, alias)
         .and_then(|(kind, index)| pack(kind, index))
         .unwrap_or(MISSING)
 }
@@ -265,16 +371,17 @@ fn locate(request: &Request<'_>, info: &KeyInfo<'_>, alias: impl Fn(&str) -> boo
 /// Searches `request` for the key `info` describes (or a context key `alias` accepts): the kind
 /// of source its value is in and the index there, or `None`. Precedence: a tag a counting grant
 /// gives (principal tags only), the first context entry with that key, the tag sets, the
-/// built-in values.
+/// built-in values. With `grants` false, the grants are not searched (the caller has).
 #[inline(always)]
 fn search(
     request: &Request<'_>,
     info: &KeyInfo<'_>,
+    grants: bool,
     alias: impl Fn(&str) -> bool,
 ) -> Option<(u32, usize)> {
     let req = request;
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
-        if !req.grants.is_empty() {
+        if grants && !req.grants.is_empty() {
             if let Some(row) = granted_row(req, tag_key) {
                 return Some((GRANTED_TAG, row as usize));
             }
@@ -309,12 +416,25 @@ fn search(
     }
 }
 
-/// The row of the request's grant table whose tag `tag_key` (a principal tag) a counting grant
-/// gives. Out of line: only requests with grants search there, and inlined it would make every
-/// caller's frame larger.
-#[inline(never)]
+/// The row of the request's grant table whose tag `tag_key` (a principal tag, lower-case) a
+/// counting grant gives. The key's prefix is computed here (a constant where the key is one)
+/// and the search is out of line: only requests with grants search there, and inlined it would
+/// make every caller's frame larger.
+#[inline(always)]
 fn granted_row(request: &Request<'_>, tag_key: &str) -> Option<u32> {
-    request.grants.tag_row(tag_key, &request.grant_context())
+    let key = tag_key.as_bytes();
+    granted_row_at(request, key, crate::grants::key_prefix(key))
+}
+
+/// [`granted_row`] once the key's prefix is known.
+#[inline(never)]
+fn granted_row_at(request: &Request<'_>, key: &[u8], prefix: u64) -> Option<u32> {
+    let (Some(principal), Some(time)) = (request.principal, request.time) else {
+        return None;
+    };
+    request
+        .grants
+        .counting_row_in(key, prefix, principal, time, request)
 }
 
 /// The value(s) a packed reference from [`locate`] points at.
@@ -400,10 +520,34 @@ pub fn name_granted_tag<'r>(
     used: &mut crate::grants::UsedGrants<'r>,
 ) {
     let grants = &request.grants;
-    if let Some(row) = grants.tag_row(tag_key, &request.grant_context()) {
+    if let Some(row) = granted_row(request, tag_key) {
         if let Some(r) = grants.tags.get(row as usize) {
             used.push(grants.id(r.grant));
         }
+    }
+}
+
+/// Names, in `used`, the grant that gave the principal tag `tag_key` (lower-case) that key
+/// `slot` stands for, from what [`lookup_noting`] noted in `reads`; for a key without a note, by
+/// searching the grants again ([`name_granted_tag`]). What generated code calls after deciding,
+/// for each principal tag key of the deciding statement.
+#[inline(always)]
+pub fn name_noted_grant<'r>(
+    request: &Request<'r>,
+    slot: u16,
+    tag_key: &str,
+    reads: &GrantReads,
+    used: &mut crate::grants::UsedGrants<'r>,
+) {
+    match reads.get(slot) {
+        Some(Some(row)) => {
+            let grants = &request.grants;
+            if let Some(r) = grants.tags.get(row as usize) {
+                used.push(grants.id(r.grant));
+            }
+        }
+        Some(None) => {}
+        None => name_granted_tag(request, tag_key, used),
     }
 }
 
@@ -548,6 +692,83 @@ mod tests {
         assert_eq!(slots.get(&Table, 0), Resolved::One(Scalar::Str("frank")));
         assert_eq!(slots.get(&Table, 2).iter().count(), 1);
         assert_eq!(slots.get(&Table, 1), Resolved::One(Scalar::Str("erin")));
+    }
+
+    #[test]
+    fn grant_reads_note_the_first_keys_and_tell_granted_from_not() {
+        let reads = GrantReads::new();
+        assert_eq!(reads.get(3), None);
+        reads.note(3, Some(0));
+        reads.note(7, None);
+        reads.note(9, Some(41));
+        assert_eq!(reads.get(3), Some(Some(0)));
+        assert_eq!(reads.get(7), Some(None));
+        assert_eq!(reads.get(9), Some(Some(41)));
+        reads.note(10, Some(1));
+        // Beyond the capacity nothing is noted: naming searches again for such a key.
+        reads.note(11, Some(2));
+        assert_eq!(reads.get(10), Some(Some(1)));
+        assert_eq!(reads.get(11), None);
+        assert_eq!(reads.get(u16::MAX), None);
+    }
+
+    /// `lookup_noting` reads what `lookup` reads, granted or not, and notes where it came from.
+    #[test]
+    fn noting_lookups_agree_with_lookups() {
+        use crate::grants::{GrantRow, GrantTable, Span, TagRow};
+        const TEXT: &str = "g-1teamops";
+        static GRANTS: [GrantRow; 1] = [GrantRow {
+            id: Span::new(0, 3),
+            not_before: Timestamp::from_millis(1_000),
+            expires_at: Timestamp::from_millis(2_000),
+            actions: Span::EMPTY,
+            resources: Span::EMPTY,
+        }];
+        static TAGS: [TagRow; 1] = [TagRow::new(TEXT, Span::new(3, 7), Span::new(7, 10), 0)];
+        let table = GrantTable {
+            principal: "alice",
+            text: TEXT,
+            grants: &GRANTS,
+            tags: &TAGS,
+            ..GrantTable::EMPTY
+        };
+        let info = |name, key| KeyInfo {
+            name,
+            tag: Some((TagFamily::Principal, key)),
+            builtin: None,
+            aliased: false,
+        };
+        let team = info("aws:principaltag/team", "team");
+        let env = info("aws:principaltag/env", "env");
+        let own = [("team", "dev"), ("env", "prod")];
+        for at in [500, 1_000, 1_999, 2_000] {
+            let req = Request::new("sqs:DeleteQueue", "*")
+                .with_principal("alice")
+                .with_principal_tags(&own)
+                .with_time(Timestamp::from_millis(at))
+                .with_grants(table);
+            let reads = GrantReads::new();
+            assert_eq!(lookup_noting(&req, &team, 0, &reads), lookup(&req, &team));
+            assert_eq!(lookup_noting(&req, &env, 1, &reads), lookup(&req, &env));
+            let granted = (1_000..2_000).contains(&at);
+            assert_eq!(reads.get(0), Some(granted.then_some(0)), "at {at}");
+            assert_eq!(reads.get(1), Some(None));
+            let mut used = crate::grants::UsedGrants::new();
+            name_noted_grant(&req, 0, "team", &reads, &mut used);
+            name_noted_grant(&req, 1, "env", &reads, &mut used);
+            // Not noted: searched again.
+            name_noted_grant(&req, 2, "team", &GrantReads::new(), &mut used);
+            let expect: &[&str] = if granted { &["g-1"] } else { &[] };
+            assert_eq!(used.ids(), expect, "at {at}");
+        }
+        // Without grants nothing is noted.
+        let req = Request::new("sqs:DeleteQueue", "*").with_principal_tags(&own);
+        let reads = GrantReads::new();
+        assert_eq!(
+            lookup_noting(&req, &team, 0, &reads),
+            Resolved::One(Scalar::Str("dev"))
+        );
+        assert_eq!(reads.get(0), None);
     }
 
     #[test]
