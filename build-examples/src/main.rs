@@ -391,7 +391,7 @@ fn oncall_example() {
                 resource: request.resource,
                 verdict: Verdict::from(e.decision),
                 decided_by: DecidedBy::of_decision(e.decision),
-                grants,
+                grants: &grants,
                 policy_revision: Some(Revision::Number(1)),
                 grant_revision: Some(Revision::Number(snapshot.revision())),
                 time: t(at),
@@ -399,7 +399,7 @@ fn oncall_example() {
             }),
             t(at),
         );
-        let using = match grants {
+        let using = match grants.as_slice() {
             [] => String::new(),
             ids => format!(" using {}", ids.join(", ")),
         };

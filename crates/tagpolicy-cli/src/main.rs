@@ -295,10 +295,10 @@ fn eval(policies: &[PathBuf], request: &PathBuf, opts: &EvalOptions<'_>) -> Exit
                     &policy,
                     &spec,
                     &evaluation.decision,
-                    evaluation.grants.ids(),
+                    &evaluation.grants.ids(),
                 )
             } else {
-                let using = match evaluation.grants.ids() {
+                let using = match evaluation.grants.ids().as_slice() {
                     [] => String::new(),
                     ids => format!(" using grant{} {}", plural(ids.len()), ids.join(", ")),
                 };
@@ -381,7 +381,8 @@ fn eval_permissions(
             let who = r.subject.id;
             let what = format!("{} {} {}", r.action, r.resource.kind, r.resource.id);
             let evaluation = set.decide_with_grants(r);
-            let grants = evaluation.grants.ids();
+            let ids = evaluation.grants.ids();
+            let grants = ids.as_slice();
             match evaluation.decision {
                 AccessDecision::Allow { permission, roles } if json => serde_json::json!({
                     "subject": who, "request": what, "decision": "Allow",

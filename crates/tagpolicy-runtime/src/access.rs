@@ -332,8 +332,8 @@ impl<'a> AccessRequest<'a> {
         &self,
         reads: impl FnOnce(&mut dyn FnMut(PermissionRead<'_>)),
     ) -> UsedGrants<'a> {
-        let mut used = UsedGrants::new();
         let table = self.grants;
+        let mut used = UsedGrants::of(&self.grants);
         let ctx = self.grant_context();
         if !table.applies(&ctx) {
             return used;
@@ -342,15 +342,15 @@ impl<'a> AccessRequest<'a> {
             PermissionRead::Role(role) => {
                 if !self.subject.roles.contains(&role) {
                     if let Some(g) = table.role(role, &ctx) {
-                        used.push(table.id(g));
+                        used.push(g);
                     }
                 }
             }
             PermissionRead::TagGroup(group) => {
-                self.granted_tag_grants(Some(group), |g| used.push(table.id(g)));
+                self.granted_tag_grants(Some(group), |g| used.push(g));
             }
             PermissionRead::AnyTagGroup => {
-                self.granted_tag_grants(None, |g| used.push(table.id(g)));
+                self.granted_tag_grants(None, |g| used.push(g));
             }
         });
         used

@@ -94,14 +94,14 @@ pub trait Policy {
     /// granted tag replaced a principal tag the statement reads. No allocation.
     fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
         let decision = self.evaluate(request);
-        let mut grants = UsedGrants::new();
+        let mut grants = UsedGrants::of(&request.grants);
         let table = request.grants;
         let ctx = request.grant_context();
         if let Some(statement) = decision.statement() {
             if table.applies(&ctx) {
                 self.principal_tags_read(statement, &mut |key| {
                     if let Some((_, g)) = table.tag(key, &ctx) {
-                        grants.push(table.id(g));
+                        grants.push(g);
                     }
                 });
             }

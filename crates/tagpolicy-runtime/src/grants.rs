@@ -452,23 +452,114 @@ impl<'a> GrantTable<'a> {
         if !same_text(principal, self.principal) {
             return None;
         }
-        let mut at = self.first_row(key, prefix)?;
-        // `first_row` matched the first row's key; the rows after it are checked.
-        loop {
-            let r = self.tags.get(at)?;
-            let g = self.grants.get(r.grant as usize)?;
-            if g.not_before <= time
-                && time < g.expires_at
-                && ((g.actions.is_empty() && g.resources.is_empty())
-                    || self.scope_covers_in(g, scope))
+        let first = self.first_row(key, prefix)?;
+        // Mostly a key has one row (one grant gives it): that row is tried here, the others
+        // out of line.
+        let r = self.tags.get(first)?;
+        if self.grant_counts(r.grant, time, scope) {
+            return u32::try_from(first).ok();
+        }
+        self.counting_row_after(first, key, prefix, time, scope)
+    }
+
+    /// [`GrantTable::counting_row_in`] for the common case, with everything else out of line:
+    /// a table with a tag index, a key of at most 8 bytes found at its first probe, whose first
+    /// row's grant has no scope and counts. Anything else (a probe that meets another key, a
+    /// scope, a first row that does not count, a long key, no index) goes to the general search,
+    /// so both agree everywhere (a test checks every case).
+    #[inline(always)]
+    pub fn counting_row_fast<S: GrantScope + ?Sized>(
+        &self,
+        key: &[u8],
+        prefix: u64,
+        principal: &str,
+        time: Timestamp,
+        scope: &S,
+    ) -> Option<u32> {
+        if !same_text(principal, self.principal) {
+            return None;
+        }
+        let slow = || self.counting_row_slow(key, prefix, time, scope);
+        if self.tag_index.is_empty() || key.len() > 8 {
+            return slow();
+        }
+        let mask = self.tag_index.len().wrapping_sub(1);
+        // An empty entry: no row has the key (the probe would stop there too).
+        let row = usize::from(*self.tag_index.get(tag_slot(prefix, key.len(), mask))?);
+        let row = row.checked_sub(1)?;
+        let Some(r) = self.tags.get(row) else {
+            return slow();
+        };
+        // Equal prefixes and lengths: keys of at most 8 bytes are equal.
+        if r.prefix != prefix || r.key.end.wrapping_sub(r.key.start) as usize != key.len() {
+            return slow();
+        }
+        match self.grants.get(r.grant as usize) {
+            Some(g)
+                if g.not_before <= time
+                    && time < g.expires_at
+                    && g.actions.is_empty()
+                    && g.resources.is_empty() =>
             {
-                return u32::try_from(at).ok();
+                u32::try_from(row).ok()
             }
+            _ => slow(),
+        }
+    }
+
+    /// [`GrantTable::counting_row_in`] once the principal is known to be the table's, out of
+    /// line: the general case behind [`GrantTable::counting_row_fast`].
+    #[inline(never)]
+    fn counting_row_slow<S: GrantScope + ?Sized>(
+        &self,
+        key: &[u8],
+        prefix: u64,
+        time: Timestamp,
+        scope: &S,
+    ) -> Option<u32> {
+        let first = self.first_row(key, prefix)?;
+        let r = self.tags.get(first)?;
+        if self.grant_counts(r.grant, time, scope) {
+            return u32::try_from(first).ok();
+        }
+        self.counting_row_after(first, key, prefix, time, scope)
+    }
+
+    /// [`GrantTable::counting_row_in`] among the rows of the key after row `first`.
+    #[inline(never)]
+    fn counting_row_after<S: GrantScope + ?Sized>(
+        &self,
+        first: usize,
+        key: &[u8],
+        prefix: u64,
+        time: Timestamp,
+        scope: &S,
+    ) -> Option<u32> {
+        let mut at = first;
+        loop {
             at = at.checked_add(1)?;
-            let next = self.tags.get(at)?;
-            if next.prefix != prefix || !self.same_key(next, key) {
+            let r = self.tags.get(at)?;
+            if r.prefix != prefix || !self.same_key(r, key) {
                 return None;
             }
+            if self.grant_counts(r.grant, time, scope) {
+                return u32::try_from(at).ok();
+            }
+        }
+    }
+
+    /// Whether grant `grant` counts at `time` for what `scope` names (the principal is known to
+    /// be the table's).
+    #[inline(always)]
+    fn grant_counts<S: GrantScope + ?Sized>(&self, grant: u32, time: Timestamp, scope: &S) -> bool {
+        match self.grants.get(grant as usize) {
+            Some(g) => {
+                g.not_before <= time
+                    && time < g.expires_at
+                    && ((g.actions.is_empty() && g.resources.is_empty())
+                        || self.scope_covers_in(g, scope))
+            }
+            None => false,
         }
     }
 
@@ -630,10 +721,14 @@ fn same_text(a: &str, b: &str) -> bool {
 /// How many grants a decision names; more are counted, not named.
 pub const MAX_USED_GRANTS: usize = 8;
 
-/// The grants a decision relied on, by id, without allocation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The grants a decision relied on, without allocation: rows of the request's grant table
+/// ([`UsedGrants::of`]), read as ids by [`UsedGrants::ids`]. Naming a grant is storing its row
+/// number; its id is sliced out of the table's text only when asked for.
+#[derive(Clone, Copy)]
 pub struct UsedGrants<'a> {
-    ids: [&'a str; MAX_USED_GRANTS],
+    text: &'a str,
+    grants: &'a [GrantRow],
+    rows: [u32; MAX_USED_GRANTS],
     len: u8,
     more: u16,
 }
@@ -645,39 +740,59 @@ impl Default for UsedGrants<'_> {
 }
 
 impl<'a> UsedGrants<'a> {
-    /// None.
+    /// None, and none can be named (no table).
     pub const fn new() -> Self {
+        UsedGrants::of(&GrantTable::EMPTY)
+    }
+
+    /// None yet, naming grants of `table` (the table of the request being decided).
+    #[inline]
+    pub const fn of(table: &GrantTable<'a>) -> Self {
         UsedGrants {
-            ids: [""; MAX_USED_GRANTS],
+            text: table.text,
+            grants: table.grants,
+            rows: [0; MAX_USED_GRANTS],
             len: 0,
             more: 0,
         }
     }
 
-    /// Adds a grant id unless it is listed already (beyond the capacity, it is only counted).
+    /// Names grant `grant` (a row of the table) unless it is named already; beyond the
+    /// capacity it is only counted. A row the table does not have is ignored.
     #[inline]
-    pub fn push(&mut self, id: &'a str) {
-        // Inline word compares: ids are short, and the list is mostly empty.
-        if self
-            .ids()
-            .iter()
-            .any(|i| crate::bytes::eq(i.as_bytes(), id.as_bytes()))
-        {
+    pub fn push(&mut self, grant: u32) {
+        if grant as usize >= self.grants.len() || self.rows().contains(&grant) {
             return;
         }
-        match self.ids.get_mut(usize::from(self.len)) {
+        match self.rows.get_mut(usize::from(self.len)) {
             Some(slot) => {
-                *slot = id;
+                *slot = grant;
                 self.len = self.len.saturating_add(1);
             }
             None => self.more = self.more.saturating_add(1),
         }
     }
 
-    /// The named grants, in the order they were found.
+    /// The named grants' rows in the table, in the order they were found.
     #[inline]
-    pub fn ids(&self) -> &[&'a str] {
-        self.ids.get(..usize::from(self.len)).unwrap_or(&[])
+    pub fn rows(&self) -> &[u32] {
+        self.rows.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The named grants' ids, in the order they were found (sliced out of the table's text
+    /// now).
+    pub fn ids(&self) -> UsedIds<'a> {
+        let mut ids = [""; MAX_USED_GRANTS];
+        for (id, &row) in ids.iter_mut().zip(self.rows()) {
+            let span = self.grants.get(row as usize).map(|g| g.id);
+            *id = span.and_then(|s| self.text.get(s.range())).unwrap_or("");
+        }
+        UsedIds { ids, len: self.len }
+    }
+
+    /// How many grants are named.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
     }
 
     /// Whether no grant was used.
@@ -688,6 +803,87 @@ impl<'a> UsedGrants<'a> {
     /// How many more grants were used than are named.
     pub fn more(&self) -> usize {
         usize::from(self.more)
+    }
+}
+
+impl PartialEq for UsedGrants<'_> {
+    /// The same ids in the same order, and as many more.
+    fn eq(&self, other: &Self) -> bool {
+        self.more == other.more && self.ids() == other.ids()
+    }
+}
+
+impl Eq for UsedGrants<'_> {}
+
+impl core::hash::Hash for UsedGrants<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.ids().hash(state);
+        self.more.hash(state);
+    }
+}
+
+impl core::fmt::Debug for UsedGrants<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UsedGrants")
+            .field("ids", &self.ids())
+            .field("more", &self.more)
+            .finish()
+    }
+}
+
+/// The ids of the grants a decision named ([`UsedGrants::ids`]), in order: a slice (through
+/// `Deref`) held in place, without allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UsedIds<'a> {
+    ids: [&'a str; MAX_USED_GRANTS],
+    len: u8,
+}
+
+impl<'a> UsedIds<'a> {
+    /// The ids as a slice.
+    pub fn as_slice(&self) -> &[&'a str] {
+        self.ids.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl<'a> core::ops::Deref for UsedIds<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        self.as_slice()
+    }
+}
+
+impl<'a, 'b> IntoIterator for &'b UsedIds<'a> {
+    type Item = &'b &'a str;
+    type IntoIter = core::slice::Iter<'b, &'a str>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for UsedIds<'_> {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<[&str]> for UsedIds<'_> {
+    fn eq(&self, other: &[&str]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<&[&str]> for UsedIds<'_> {
+    fn eq(&self, other: &&[&str]) -> bool {
+        self.as_slice() == *other
+    }
+}
+
+impl core::fmt::Debug for UsedIds<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
     }
 }
 
@@ -866,6 +1062,86 @@ mod tests {
         }
     }
 
+    /// The fast path answers exactly as the general search, for every key (present or not,
+    /// short or long, one row or several), time, scope and index (none, filled, or a full one
+    /// built by hand so every probe meets other keys).
+    #[test]
+    fn the_fast_granted_tag_search_agrees_with_the_general_one() {
+        use std::string::String;
+        use std::vec::Vec;
+        let keys = [
+            "team",
+            "env",
+            "a",
+            "abcdefgh",
+            "abcdefghi",
+            "team",
+            "k1",
+            "k2",
+            "k3",
+            "k4",
+            "k5",
+            "env",
+        ];
+        let mut text = String::from("ec2:*");
+        let patterns = [Span::new(0, 5)];
+        let mut grants: Vec<GrantRow> = Vec::new();
+        let mut rows: Vec<TagRow> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            let i = i as u32;
+            let start = text.len() as u32;
+            text.push_str(k);
+            let key = Span::new(start, text.len() as u32);
+            grants.push(GrantRow {
+                id: key,
+                not_before: Timestamp::from_millis(i64::from(i % 3) * 10),
+                expires_at: Timestamp::from_millis(40 + i64::from(i % 4) * 10),
+                // Every fourth grant has a scope.
+                actions: if i % 4 == 3 {
+                    Span::new(0, 1)
+                } else {
+                    Span::EMPTY
+                },
+                resources: Span::EMPTY,
+            });
+            rows.push(TagRow::new(&text, key, key, i));
+        }
+        let at = |r: &TagRow| &text.as_bytes()[r.key.start as usize..r.key.end as usize];
+        rows.sort_by(|a, b| at(a).cmp(at(b)));
+        let mut index = std::vec![0u16; tag_index_len(rows.len())];
+        assert!(fill_tag_index(&text, &rows, &mut index));
+        let full = std::vec![1u16; index.len()];
+        for tag_index in [&[][..], &index[..], &full[..]] {
+            let table = GrantTable {
+                principal: "p",
+                text: &text,
+                grants: &grants,
+                tags: &rows,
+                patterns: &patterns,
+                tag_index,
+                ..GrantTable::EMPTY
+            };
+            for key in keys.iter().chain(&["", "tea", "teams", "abcdefgz", "zz"]) {
+                let key = key.as_bytes();
+                let prefix = key_prefix(key);
+                for ms in [-1, 0, 5, 10, 20, 39, 40, 50, 69, 70, 80] {
+                    for action in ["ec2:RunInstances", "s3:GetObject"] {
+                        for principal in ["p", "q"] {
+                            let scope = ScopeOf {
+                                action,
+                                resource: "*",
+                            };
+                            let t = Timestamp::from_millis(ms);
+                            let general = table.counting_row_in(key, prefix, principal, t, &scope);
+                            let fast = table.counting_row_fast(key, prefix, principal, t, &scope);
+                            assert_eq!(fast, general, "{key:?} at {ms} {action} {principal}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn windows_are_inclusive_then_exclusive() {
         let t = table();
@@ -910,14 +1186,48 @@ mod tests {
 
     #[test]
     fn used_grants_dedupe_and_count_overflow() {
-        let mut u = UsedGrants::new();
-        u.push("a");
-        u.push("a");
-        assert_eq!(u.ids(), ["a"]);
-        for id in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
-            u.push(id);
+        use std::vec::Vec;
+        // Ten grants, ids "g0".."g9".
+        let text: std::string::String = (0..10).map(|i| std::format!("g{i}")).collect();
+        let grants: Vec<GrantRow> = (0..10u32)
+            .map(|i| GrantRow {
+                id: Span::new(2 * i, 2 * i + 2),
+                not_before: Timestamp::from_millis(0),
+                expires_at: Timestamp::from_millis(1),
+                actions: Span::EMPTY,
+                resources: Span::EMPTY,
+            })
+            .collect();
+        let table = GrantTable {
+            principal: "p",
+            text: &text,
+            grants: &grants,
+            ..GrantTable::EMPTY
+        };
+        let mut u = UsedGrants::of(&table);
+        u.push(3);
+        u.push(3);
+        u.push(42); // not a row of the table
+        assert_eq!(u.ids(), ["g3"]);
+        assert_eq!(u.rows(), [3]);
+        for g in (0..10).rev() {
+            u.push(g);
         }
+        assert_eq!(u.len(), MAX_USED_GRANTS);
         assert_eq!(u.ids().len(), MAX_USED_GRANTS);
+        assert_eq!(u.ids(), ["g3", "g9", "g8", "g7", "g6", "g5", "g4", "g2"]);
         assert_eq!(u.more(), 2);
+        // Equal by ids, whatever table they came from.
+        let mut a = UsedGrants::of(&table);
+        a.push(1);
+        let mut b = UsedGrants::of(&table);
+        b.push(1);
+        assert_eq!(a, b);
+        b.push(2);
+        assert_ne!(a, b);
+        assert!(UsedGrants::new().is_empty());
+        let mut none = UsedGrants::new();
+        none.push(0);
+        assert!(none.is_empty(), "no table: nothing to name");
     }
 }

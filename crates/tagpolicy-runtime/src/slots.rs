@@ -259,7 +259,7 @@ fn read_found<'a>(request: &'a Request<'a>, found: Option<(u32, usize)>) -> Reso
 }
 
 /// [`lookup`] of a principal tag key (`info.tag` is a principal tag) that notes in `reads`,
-/// under `slot`, which granted tag row gave its value or that none did: what generated code
+/// under `slot`, which grant (row of the grant table) gave its value or that none did: what generated code
 /// calls, so that naming the deciding statement's grants reads the note instead of searching
 /// the grants again ([`name_noted_grant`]). The value is [`lookup`]'s.
 #[inline(always)]
@@ -271,24 +271,35 @@ pub fn lookup_noting<'a>(
 ) -> Resolved<'a> {
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !request.grants.is_empty() {
-            let row = granted_row(request, tag_key);
-            reads.note(slot, row);
-            if let Some(row) = row {
-                return read_found(request, Some((GRANTED_TAG, row as usize)));
-            }
+            let grants = &request.grants;
+            let Some(r) =
+                granted_row(request, tag_key).and_then(|row| grants.tags.get(row as usize))
+            else {
+                reads.note(slot, None);
+                return read_found(request, search(request, info, false, |_| false));
+            };
+            reads.note(slot, Some(r.grant));
+            return match grants
+                .text
+                .get(r.value.start as usize..r.value.end as usize)
+            {
+                Some(v) => Resolved::One(Scalar::Str(v)),
+                None => Resolved::Missing,
+            };
         }
     }
     read_found(request, search(request, info, false, |_| false))
 }
 
-/// Which granted tag row gave each principal tag key one evaluation of generated code read
+/// Which grant gave each principal tag key one evaluation of generated code read
 /// (by slot), or that none did, for the first [`GrantReads::CAPACITY`] keys read: naming the
 /// deciding statement's grants reads these notes, and searches the grants again only for a
 /// key without one. Interior mutability, so that every condition of a statement can note
 /// through a shared reference.
 #[derive(Clone, Debug, Default)]
 pub struct GrantReads {
-    /// `slot << 32 | row + 1` (`row + 1 == 0`: no grant gave the key), or 0 for an unused entry.
+    /// `slot << 32 | grant + 1` (`grant + 1 == 0`: no grant gave the key), or 0 for an unused
+    /// entry.
     entries: [Cell<u64>; GrantReads::CAPACITY],
     len: Cell<u8>,
 }
@@ -306,19 +317,19 @@ impl GrantReads {
         }
     }
 
-    /// Notes that key `slot` was read, and from which granted tag row (`None`: from none).
+    /// Notes that key `slot` was read, and which grant gave its value (`None`: none did).
     #[inline]
-    pub fn note(&self, slot: u16, row: Option<u32>) {
+    pub fn note(&self, slot: u16, grant: Option<u32>) {
         let len = self.len.get();
         if let Some(e) = self.entries.get(usize::from(len)) {
-            let row = row.map_or(0, |r| u64::from(r).saturating_add(1));
-            e.set((u64::from(slot) << 32) | row);
+            let grant = grant.map_or(0, |g| u64::from(g).saturating_add(1));
+            e.set((u64::from(slot) << 32) | grant);
             self.len.set(len.saturating_add(1));
         }
     }
 
-    /// What is noted for key `slot`: `Some(Some(row))` if a granted tag row gave its value,
-    /// `Some(None)` if it was read and no grant gave it, `None` if it is not noted.
+    /// What is noted for key `slot`: `Some(Some(grant))` if a grant gave its value, `Some(None)`
+    /// if it was read and no grant gave it, `None` if it is not noted.
     #[inline]
     pub fn get(&self, slot: u16) -> Option<Option<u32>> {
         let len = usize::from(self.len.get());
@@ -434,7 +445,7 @@ fn granted_row_at(request: &Request<'_>, key: &[u8], prefix: u64) -> Option<u32>
     };
     request
         .grants
-        .counting_row_in(key, prefix, principal, time, request)
+        .counting_row_fast(key, prefix, principal, time, request)
 }
 
 /// The value(s) a packed reference from [`locate`] points at.
@@ -522,7 +533,7 @@ pub fn name_granted_tag<'r>(
     let grants = &request.grants;
     if let Some(row) = granted_row(request, tag_key) {
         if let Some(r) = grants.tags.get(row as usize) {
-            used.push(grants.id(r.grant));
+            used.push(r.grant);
         }
     }
 }
@@ -540,12 +551,7 @@ pub fn name_noted_grant<'r>(
     used: &mut crate::grants::UsedGrants<'r>,
 ) {
     match reads.get(slot) {
-        Some(Some(row)) => {
-            let grants = &request.grants;
-            if let Some(r) = grants.tags.get(row as usize) {
-                used.push(grants.id(r.grant));
-            }
-        }
+        Some(Some(grant)) => used.push(grant),
         Some(None) => {}
         None => name_granted_tag(request, tag_key, used),
     }
@@ -753,7 +759,7 @@ mod tests {
             let granted = (1_000..2_000).contains(&at);
             assert_eq!(reads.get(0), Some(granted.then_some(0)), "at {at}");
             assert_eq!(reads.get(1), Some(None));
-            let mut used = crate::grants::UsedGrants::new();
+            let mut used = crate::grants::UsedGrants::of(&req.grants);
             name_noted_grant(&req, 0, "team", &reads, &mut used);
             name_noted_grant(&req, 1, "env", &reads, &mut used);
             // Not noted: searched again.
