@@ -58,8 +58,9 @@ for group in owner_tag team_queue request_tags deny_override; do
     for contender in compiled runtime handwritten; do pairs+=("$group $contender"); done
 done
 pairs+=("scale_10 compiled" "scale_10000 compiled")
-# The grants group: one decision without and with 100,000 grants in the store.
-pairs+=("grants compiled_no_grants" "grants compiled_with_grants")
+# The grants group: one decision without and with 100,000 grants in the store, and with the
+# principal's grants borrowed beforehand.
+pairs+=("grants compiled_no_grants" "grants compiled_with_grants" "grants compiled_with_grants_view")
 # The permission sets: our two paths and datalogic-rs.
 for group in perm_department perm_clearance perm_certifications perm_combined; do
     for contender in compiled runtime datalogic; do pairs+=("$group $contender"); done

@@ -97,8 +97,10 @@ fn grants(c: &mut Criterion) {
         !g::without(&req),
         "without grants alice may not delete ops's queue"
     );
+    let snapshot = store.snapshot();
+    let view = snapshot.grants_of(g::PARTS.principal);
     assert!(
-        g::with(&mut reader, &req) && g::with_snapshot(&store, &req),
+        g::with(&mut reader, &req) && g::with_snapshot(&store, &req) && g::with_view(&view, &req),
         "with her grant she may, and the decision names it"
     );
     let mut group = c.benchmark_group("grants");
@@ -112,6 +114,9 @@ fn grants(c: &mut Criterion) {
     });
     group.bench_function("compiled_with_grants_snapshot", |b| {
         b.iter(|| g::with_snapshot(black_box(&store), black_box(&req)))
+    });
+    group.bench_function("compiled_with_grants_view", |b| {
+        b.iter(|| g::with_view(black_box(&view), black_box(&req)))
     });
     group.finish();
 }

@@ -53,23 +53,29 @@ fn main() {
     }
 }
 
-/// The `grants` group (one request): `compiled_no_grants`, `compiled_with_grants` or
-/// `compiled_with_grants_snapshot`, as the criterion bench runs them.
+/// The `grants` group (one request): `compiled_no_grants`, `compiled_with_grants`,
+/// `compiled_with_grants_snapshot` or `compiled_with_grants_view`, as the criterion bench runs
+/// them.
 fn grants(contender: &str, rounds: usize) {
     use benches::grants_group as g;
     use std::hint::black_box;
     let store = g::store();
     let mut reader = store.reader();
     let req = g::PARTS;
+    let snapshot = store.snapshot();
+    let view = snapshot.grants_of(req.principal);
+    // The contender is picked once: a string match per round would be counted too.
+    let mut decide: Box<dyn FnMut() -> bool + '_> = match contender {
+        "compiled_no_grants" => Box::new(|| g::without(black_box(&req))),
+        "compiled_with_grants" => Box::new(|| g::with(black_box(&mut reader), black_box(&req))),
+        "compiled_with_grants_snapshot" => {
+            Box::new(|| g::with_snapshot(black_box(&store), black_box(&req)))
+        }
+        "compiled_with_grants_view" => Box::new(|| g::with_view(black_box(&view), black_box(&req))),
+        other => panic!("no contender {other} in grants"),
+    };
     for _ in 0..rounds {
-        match contender {
-            "compiled_no_grants" => black_box(g::without(black_box(&req))),
-            "compiled_with_grants" => black_box(g::with(black_box(&mut reader), black_box(&req))),
-            "compiled_with_grants_snapshot" => {
-                black_box(g::with_snapshot(black_box(&store), black_box(&req)))
-            }
-            other => panic!("no contender {other} in grants"),
-        };
+        black_box(decide());
     }
     println!("1");
 }
