@@ -767,7 +767,8 @@ impl<'a> UsedGrants<'a> {
         match self.rows.get_mut(usize::from(self.len)) {
             Some(slot) => {
                 *slot = grant;
-                self.len = self.len.saturating_add(1);
+                // Below the capacity (the slot exists), so no overflow.
+                self.len = self.len.wrapping_add(1);
             }
             None => self.more = self.more.saturating_add(1),
         }
