@@ -259,9 +259,9 @@ fn read_found<'a>(request: &'a Request<'a>, found: Option<(u32, usize)>) -> Reso
 }
 
 /// [`lookup`] of a principal tag key (`info.tag` is a principal tag) that notes in `reads`,
-/// under `slot`, which grant (row of the grant table) gave its value or that none did: what generated code
-/// calls, so that naming the deciding statement's grants reads the note instead of searching
-/// the grants again ([`name_noted_grant`]). The value is [`lookup`]'s.
+/// under `slot`, which grant (row of the grant table) gave its value or that none did: what
+/// generated code calls, so that naming the deciding statement's grants reads the note instead
+/// of searching the grants again ([`name_noted_grant`]). The value is [`lookup`]'s.
 #[inline(always)]
 pub fn lookup_noting<'a>(
     request: &'a Request<'a>,
@@ -298,9 +298,8 @@ pub fn lookup_noting<'a>(
 /// through a shared reference.
 #[derive(Clone, Debug, Default)]
 pub struct GrantReads {
-    /// `slot << 32 | grant + 1` (`grant + 1 == 0`: no grant gave the key), or 0 for an unused
-    /// entry.
-    entries: [Cell<u64>; GrantReads::CAPACITY],
+    /// `(slot, grant + 1)` (`grant + 1 == 0`: no grant gave the key); the first `len` are used.
+    entries: [Cell<(u16, u32)>; GrantReads::CAPACITY],
     len: Cell<u8>,
 }
 
@@ -312,18 +311,25 @@ impl GrantReads {
     #[inline]
     pub const fn new() -> Self {
         GrantReads {
-            entries: [const { Cell::new(0) }; GrantReads::CAPACITY],
+            entries: [const { Cell::new((0, 0)) }; GrantReads::CAPACITY],
             len: Cell::new(0),
         }
     }
 
-    /// Notes that key `slot` was read, and which grant gave its value (`None`: none did).
+    /// Notes that key `slot` was read, and which grant gave its value (`None`: none did). A
+    /// grant numbered `u32::MAX` is not noted (its key is then searched for again).
     #[inline]
     pub fn note(&self, slot: u16, grant: Option<u32>) {
+        let grant = match grant {
+            Some(g) => match g.checked_add(1) {
+                Some(g) => g,
+                None => return,
+            },
+            None => 0,
+        };
         let len = self.len.get();
         if let Some(e) = self.entries.get(usize::from(len)) {
-            let grant = grant.map_or(0, |g| u64::from(g).saturating_add(1));
-            e.set((u64::from(slot) << 32) | grant);
+            e.set((slot, grant));
             // Below the capacity (the entry exists), so no overflow.
             self.len.set(len.wrapping_add(1));
         }
@@ -339,8 +345,8 @@ impl GrantReads {
             .unwrap_or(&[])
             .iter()
             .map(Cell::get)
-            .find(|e| e >> 32 == u64::from(slot))
-            .map(|e| (e as u32).checked_sub(1))
+            .find(|(s, _)| *s == slot)
+            .map(|(_, g)| g.checked_sub(1))
     }
 }
 
@@ -727,6 +733,12 @@ mod tests {
         assert_eq!(reads.get(10), Some(Some(1)));
         assert_eq!(reads.get(11), None);
         assert_eq!(reads.get(u16::MAX), None);
+        // A grant number with no successor is not noted (searched for again).
+        let reads = GrantReads::new();
+        reads.note(5, Some(u32::MAX));
+        assert_eq!(reads.get(5), None);
+        reads.note(5, Some(u32::MAX - 1));
+        assert_eq!(reads.get(5), Some(Some(u32::MAX - 1)));
     }
 
     /// `lookup_noting` reads what `lookup` reads, granted or not, and notes where it came from.
