@@ -440,7 +440,7 @@ impl<'a> GrantTable<'a> {
 
     /// [`GrantTable::counting_row`] with the action and resource behind a reference, read only
     /// by the (out-of-line) scope check of a grant that has a scope.
-    #[inline(always)]
+    #[inline]
     pub fn counting_row_in<S: GrantScope + ?Sized>(
         &self,
         key: &[u8],
@@ -452,14 +452,7 @@ impl<'a> GrantTable<'a> {
         if !same_text(principal, self.principal) {
             return None;
         }
-        let first = self.first_row(key, prefix)?;
-        // Mostly a key has one row (one grant gives it): that row is tried here, the others
-        // out of line.
-        let r = self.tags.get(first)?;
-        if self.grant_counts(r.grant, time, scope) {
-            return u32::try_from(first).ok();
-        }
-        self.counting_row_after(first, key, prefix, time, scope)
+        self.counting_row_slow(key, prefix, time, scope)
     }
 
     /// [`GrantTable::counting_row_in`] for the common case, with everything else out of line:
@@ -508,7 +501,7 @@ impl<'a> GrantTable<'a> {
     }
 
     /// [`GrantTable::counting_row_in`] once the principal is known to be the table's, out of
-    /// line: the general case behind [`GrantTable::counting_row_fast`].
+    /// line: the general case (also behind [`GrantTable::counting_row_fast`]).
     #[inline(never)]
     fn counting_row_slow<S: GrantScope + ?Sized>(
         &self,
@@ -518,6 +511,7 @@ impl<'a> GrantTable<'a> {
         scope: &S,
     ) -> Option<u32> {
         let first = self.first_row(key, prefix)?;
+        // Mostly a key has one row (one grant gives it): later rows are tried out of line.
         let r = self.tags.get(first)?;
         if self.grant_counts(r.grant, time, scope) {
             return u32::try_from(first).ok();
