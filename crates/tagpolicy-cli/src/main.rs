@@ -70,7 +70,7 @@ enum Command {
     },
     /// Run case files; print each failure; end with `N passed, M failed`.
     Test {
-        /// Case files (JSON).
+        /// Case files (JSON), or folders: every `.json` file below a folder, in path order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -624,10 +624,43 @@ fn grants_check(file: &PathBuf, policy: Option<&PathBuf>) -> ExitCode {
     }
 }
 
-fn test(files: &[PathBuf]) -> ExitCode {
+/// The case files `paths` name: a file as it is, a folder as every `.json` file below it (in
+/// path order). A folder that cannot be read stays as it is, so reading it reports the error.
+fn case_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|x| x == "json") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            match walk(path, &mut found) {
+                Ok(()) => files.extend(found),
+                Err(_) => files.push(path.clone()),
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+}
+
+fn test(paths: &[PathBuf]) -> ExitCode {
     let mut passed = 0usize;
     let mut failed = 0usize;
-    for path in files {
+    let files = case_files(paths);
+    for path in &files {
         let source = match read(path) {
             Ok(s) => s,
             Err(e) => {

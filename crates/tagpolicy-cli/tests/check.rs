@@ -1037,6 +1037,54 @@ fn test_a_case_with_a_bad_policy_fails_with_its_position() {
     assert!(r.stdout.ends_with("0 passed, 1 failed\n"), "{}", r.stdout);
 }
 
+/// A folder stands for every `.json` case file below it, sub-folders included; other files are
+/// skipped; a file named beside the folder still runs.
+#[test]
+fn test_a_folder_runs_every_case_file_below_it() {
+    let dir = TempDir::new("test-folder");
+    dir.write("a.json", PASSING_CASES);
+    std::fs::create_dir_all(dir.0.join("more")).unwrap();
+    dir.write("more/b.json", PASSING_CASES);
+    dir.write("notes.txt", "not a case file");
+    let r = run(&[Path::new("test"), dir.0.as_path()]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout, "4 passed, 0 failed\n");
+    let other = TempDir::new("test-folder-file");
+    let single = other.write("c.json", PASSING_CASES);
+    let r = run(&[Path::new("test"), dir.0.as_path(), single.as_path()]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout, "6 passed, 0 failed\n");
+    // The repository's conformance folder (with its sub-folders), as a folder: what the same
+    // files named one by one give.
+    fn json_below(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                json_below(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    let cases = workspace().join("conformance/cases");
+    let mut args = vec![PathBuf::from("test")];
+    json_below(&cases, &mut args);
+    assert!(args.len() > 4, "{args:?}");
+    let by_file = run(&args);
+    let by_folder = run(&[PathBuf::from("test"), cases]);
+    assert_eq!(
+        by_folder.code, 0,
+        "{}\n{}",
+        by_folder.stdout, by_folder.stderr
+    );
+    assert_eq!(by_folder.stdout, by_file.stdout);
+    assert!(by_folder.stdout.ends_with(" passed, 0 failed\n"));
+}
+
 #[test]
 fn test_the_conformance_suite_passes() {
     let dir = workspace().join("conformance/cases");
