@@ -86,6 +86,22 @@ pub struct GrantRow {
     pub resources: Span,
 }
 
+impl GrantRow {
+    /// Whether `t` is in the grant's window: `not_before <= t < expires_at` (the end is
+    /// exclusive).
+    #[inline(always)]
+    pub fn active_at(&self, t: Timestamp) -> bool {
+        self.not_before <= t && t < self.expires_at
+    }
+
+    /// Whether the grant has a scope (action or resource globs); without one it covers
+    /// everything.
+    #[inline(always)]
+    pub fn has_scope(&self) -> bool {
+        !(self.actions.is_empty() && self.resources.is_empty())
+    }
+}
+
 /// A granted tag. A table's tag rows are sorted by key (lower-cased bytes); build them with
 /// [`TagRow::new`], which also computes the key's [`prefix`](TagRow::prefix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -242,9 +258,7 @@ impl<'a> GrantTable<'a> {
     /// The id of grant `grant` (empty if there is no such grant).
     #[inline]
     pub fn id(&self, grant: u32) -> &'a str {
-        self.grants
-            .get(grant as usize)
-            .map_or("", |g| self.text(g.id))
+        grant_id(self.text, self.grants, grant)
     }
 
     /// The row of grant `grant`.
@@ -277,23 +291,14 @@ impl<'a> GrantTable<'a> {
     /// [`GrantTable::counts`] once the principal is known to be the table's.
     #[inline]
     fn counts_for_principal(&self, grant: u32, ctx: &GrantContext<'_>) -> bool {
-        let Some(g) = self.grants.get(grant as usize) else {
-            return false;
-        };
         let Some(t) = ctx.time else {
             return false;
         };
-        g.not_before <= t
-            && t < g.expires_at
-            && ((g.actions.is_empty() && g.resources.is_empty())
-                || self.scope_covers(g, ctx.action, ctx.resource))
-    }
-
-    /// [`GrantTable::in_scope`] for a context. Not inlined: the scope is checked rarely, and
-    /// inlined, its reads of the context would be hoisted (and spilled) ahead of every lookup.
-    #[inline(never)]
-    fn scope_covers(&self, g: &GrantRow, action: &str, resource: &str) -> bool {
-        self.in_scope(g, action, resource)
+        let scope = ScopeOf {
+            action: ctx.action,
+            resource: ctx.resource,
+        };
+        self.grant_counts(grant, t, &scope)
     }
 
     /// Whether a grant's scope covers an action and a resource (no scope: everything).
@@ -487,15 +492,9 @@ impl<'a> GrantTable<'a> {
         if r.prefix != prefix || r.key.end.wrapping_sub(r.key.start) as usize != key.len() {
             return slow();
         }
+        // A grant with a scope is left to the general search (which checks it out of line).
         match self.grants.get(r.grant as usize) {
-            Some(g)
-                if g.not_before <= time
-                    && time < g.expires_at
-                    && g.actions.is_empty()
-                    && g.resources.is_empty() =>
-            {
-                u32::try_from(row).ok()
-            }
+            Some(g) if g.active_at(time) && !g.has_scope() => u32::try_from(row).ok(),
             _ => slow(),
         }
     }
@@ -547,18 +546,14 @@ impl<'a> GrantTable<'a> {
     #[inline(always)]
     fn grant_counts<S: GrantScope + ?Sized>(&self, grant: u32, time: Timestamp, scope: &S) -> bool {
         match self.grants.get(grant as usize) {
-            Some(g) => {
-                g.not_before <= time
-                    && time < g.expires_at
-                    && ((g.actions.is_empty() && g.resources.is_empty())
-                        || self.scope_covers_in(g, scope))
-            }
+            Some(g) => g.active_at(time) && (!g.has_scope() || self.scope_covers_in(g, scope)),
             None => false,
         }
     }
 
-    /// [`GrantTable::in_scope`] for what `scope` names. Not inlined, so that the action and
-    /// resource are read only for a grant with a scope.
+    /// [`GrantTable::in_scope`] for what `scope` names. Not inlined: the scope is checked
+    /// rarely, and inlined, its reads of the action and resource would be hoisted (and spilled)
+    /// ahead of every lookup.
     #[inline(never)]
     fn scope_covers_in<S: GrantScope + ?Sized>(&self, g: &GrantRow, scope: &S) -> bool {
         let (action, resource) = scope.action_and_resource();
@@ -712,6 +707,16 @@ fn same_text(a: &str, b: &str) -> bool {
     crate::bytes::eq(a.as_bytes(), b.as_bytes())
 }
 
+/// The id of row `grant` of `grants`, sliced out of `text` (empty if there is no such row or
+/// its span is outside `text`): what [`GrantTable::id`] and [`UsedGrants::ids`] read.
+#[inline]
+fn grant_id<'a>(text: &'a str, grants: &[GrantRow], grant: u32) -> &'a str {
+    grants
+        .get(grant as usize)
+        .and_then(|g| text.get(g.id.range()))
+        .unwrap_or("")
+}
+
 /// How many grants a decision names; more are counted, not named.
 pub const MAX_USED_GRANTS: usize = 8;
 
@@ -779,8 +784,7 @@ impl<'a> UsedGrants<'a> {
     pub fn ids(&self) -> UsedIds<'a> {
         let mut ids = [""; MAX_USED_GRANTS];
         for (id, &row) in ids.iter_mut().zip(self.rows()) {
-            let span = self.grants.get(row as usize).map(|g| g.id);
-            *id = span.and_then(|s| self.text.get(s.range())).unwrap_or("");
+            *id = grant_id(self.text, self.grants, row);
         }
         UsedIds { ids, len: self.len }
     }

@@ -271,21 +271,15 @@ pub fn lookup_noting<'a>(
 ) -> Resolved<'a> {
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !request.grants.is_empty() {
-            let grants = &request.grants;
             let key = tag_key.as_bytes();
             let row = granted_row_in(request, key, crate::grants::key_prefix(key));
-            let Some(r) = row.and_then(|row| grants.tags.get(row as usize)) else {
+            // The value as `lookup` reads a granted tag (`decode_at`): through `tag_at`.
+            let Some((value, grant)) = row.and_then(|row| request.grants.tag_at(row)) else {
                 reads.note(slot, None);
                 return read_found(request, search(request, info, false, |_| false));
             };
-            reads.note(slot, Some(r.grant));
-            return match grants
-                .text
-                .get(r.value.start as usize..r.value.end as usize)
-            {
-                Some(v) => Resolved::One(Scalar::Str(v)),
-                None => Resolved::Missing,
-            };
+            reads.note(slot, Some(grant));
+            return Resolved::One(Scalar::Str(value));
         }
     }
     read_found(request, search(request, info, false, |_| false))
