@@ -120,25 +120,28 @@ pub fn without(parts: &Parts) -> bool {
 #[inline(never)]
 pub fn with(reader: &mut GrantReader<'_>, parts: &Parts) -> bool {
     let snapshot = reader.load();
-    let req = request(parts).with_grants(snapshot.grants_of(parts.principal));
-    let e = TEAM_QUEUE.evaluate_with_grants(&req);
-    e.decision.is_allowed() && !e.grants.is_empty()
+    decide_with(snapshot.grants_of(parts.principal), parts)
 }
 
 /// [`with`], loading the snapshot from the store itself (an arc-swap guard per decision).
 #[inline(never)]
 pub fn with_snapshot(store: &GrantStore, parts: &Parts) -> bool {
     let snapshot = store.snapshot();
-    let req = request(parts).with_grants(snapshot.grants_of(parts.principal));
-    let e = TEAM_QUEUE.evaluate_with_grants(&req);
-    e.decision.is_allowed() && !e.grants.is_empty()
+    decide_with(snapshot.grants_of(parts.principal), parts)
 }
 
 /// Decides with the principal's grants already borrowed (`table`, from
 /// `snapshot.grants_of(principal)` before the loop); `true` when allowed through a grant.
 #[inline(never)]
 pub fn with_view(table: &GrantTable<'_>, parts: &Parts) -> bool {
-    let req = request(parts).with_grants(*table);
+    decide_with(*table, parts)
+}
+
+/// Builds the request with `table`, decides and names the grants: `true` when allowed through a
+/// grant. Inlined into each contender.
+#[inline(always)]
+fn decide_with(table: GrantTable<'_>, parts: &Parts) -> bool {
+    let req = request(parts).with_grants(table);
     let e = TEAM_QUEUE.evaluate_with_grants(&req);
     e.decision.is_allowed() && !e.grants.is_empty()
 }
