@@ -100,7 +100,7 @@ fn grants(c: &mut Criterion) {
     let snapshot = store.snapshot();
     let view = snapshot.grants_of(g::PARTS.principal);
     assert!(
-        g::with(&mut reader, &req) && g::with_snapshot(&store, &req) && g::with_view(&view, &req),
+        g::with(&mut reader, &req) && g::with_snapshot(&store, &req) && g::with_view(view, &req),
         "with her grant she may, and the decision names it"
     );
     let mut group = c.benchmark_group("grants");
@@ -116,7 +116,7 @@ fn grants(c: &mut Criterion) {
         b.iter(|| g::with_snapshot(black_box(&store), black_box(&req)))
     });
     group.bench_function("compiled_with_grants_view", |b| {
-        b.iter(|| g::with_view(black_box(&view), black_box(&req)))
+        b.iter(|| g::with_view(black_box(view), black_box(&req)))
     });
     group.finish();
 }

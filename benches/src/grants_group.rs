@@ -134,13 +134,13 @@ pub fn with_snapshot(store: &GrantStore, parts: &Parts) -> bool {
 /// `snapshot.grants_of(principal)` before the loop); `true` when allowed through a grant.
 #[inline(never)]
 pub fn with_view(table: &GrantTable<'_>, parts: &Parts) -> bool {
-    decide_with(*table, parts)
+    decide_with(table, parts)
 }
 
 /// Builds the request with `table`, decides and names the grants: `true` when allowed through a
 /// grant. Inlined into each contender.
 #[inline(always)]
-fn decide_with(table: GrantTable<'_>, parts: &Parts) -> bool {
+fn decide_with(table: &GrantTable<'_>, parts: &Parts) -> bool {
     let req = request(parts).with_grants(table);
     let e = TEAM_QUEUE.evaluate_with_grants(&req);
     e.decision.is_allowed() && !e.grants.is_empty()

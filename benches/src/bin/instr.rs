@@ -71,7 +71,7 @@ fn grants(contender: &str, rounds: usize) {
         "compiled_with_grants_snapshot" => {
             Box::new(|| g::with_snapshot(black_box(&store), black_box(&req)))
         }
-        "compiled_with_grants_view" => Box::new(|| g::with_view(black_box(&view), black_box(&req))),
+        "compiled_with_grants_view" => Box::new(|| g::with_view(black_box(view), black_box(&req))),
         other => panic!("no contender {other} in grants"),
     };
     for _ in 0..rounds {

@@ -272,7 +272,7 @@ fn eval(policies: &[PathBuf], request: &PathBuf, opts: &EvalOptions<'_>) -> Exit
         let line = spec.with_request(|r| {
             let grants = r
                 .principal
-                .map_or(GrantTable::EMPTY, |p| snapshot.grants_of(p));
+                .map_or(&GrantTable::EMPTY, |p| snapshot.grants_of(p));
             let r = &r.with_grants(grants);
             let evaluation = policy.evaluate_with_grants(r);
             if opts.explain {

@@ -282,7 +282,7 @@ impl IamCase {
         self.request.with_request(|r| {
             let grants = r
                 .principal
-                .map_or(GrantTable::EMPTY, |p| snapshot.grants_of(p));
+                .map_or(&GrantTable::EMPTY, |p| snapshot.grants_of(p));
             f(&r.with_grants(grants))
         })
     }

@@ -58,7 +58,36 @@ pub fn generate(ir: &PolicySet, opts: &CodegenOptions) -> TokenStream {
         return crate::table_codegen::generate_table(ir, opts);
     }
     let direct = direct_keys(ir);
-    Gen { ir, opts, direct }.policy()
+    let notes = note_keys(ir, &direct);
+    Gen {
+        ir,
+        opts,
+        direct,
+        notes,
+    }
+    .policy()
+}
+
+/// How many principal tag keys an evaluation notes the grants of (one `u32` each, zeroed per
+/// evaluation); later ones are searched for again when a decision names its grants.
+const MAX_NOTED_KEYS: usize = 16;
+
+/// For each slot, its note number (see [`tagpolicy_runtime::slots::GrantReads`]) if generated
+/// code notes which grant gave its value: the first [`MAX_NOTED_KEYS`] principal tag keys looked
+/// up directly.
+fn note_keys(ir: &PolicySet, direct: &[bool]) -> Vec<Option<usize>> {
+    let mut next = 0usize;
+    ir.keys
+        .iter()
+        .zip(direct)
+        .map(|(k, &direct)| {
+            let principal = matches!(k.tag, Some((TagFamily::Principal, _)));
+            (direct && principal && next < MAX_NOTED_KEYS).then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
 }
 
 /// For each slot, whether generated code looks its key up directly ([`tagpolicy_runtime::slots::lookup`],
@@ -131,6 +160,9 @@ struct Gen<'a> {
     opts: &'a CodegenOptions,
     /// Per slot: looked up directly rather than through the slot table (see [`direct_keys`]).
     direct: Vec<bool>,
+    /// Per slot: its note number, for a principal tag key whose grant is noted (see
+    /// [`note_keys`]).
+    notes: Vec<Option<usize>>,
 }
 
 /// `a || b || …`, or `false` for none.
@@ -445,6 +477,7 @@ impl Gen<'_> {
                 quote!(const #name: #rt::slots::KeyInfo<'static> = #info;)
             });
         let cap = uint(self.slot_cap() as u64);
+        let noted = uint(self.notes.iter().flatten().count() as u64);
         quote! {
             static __KEYS: #rt::compiled::StaticKeys = #rt::compiled::StaticKeys {
                 names: #names,
@@ -453,7 +486,8 @@ impl Gen<'_> {
             };
             #(#direct)*
             type __Slots<'r> = #rt::slots::Slots<'r, #cap>;
-            type __State<'r> = #rt::slots::EvalState<'r, #cap>;
+            type __State<'r> = #rt::slots::EvalState<'r, #cap, #noted>;
+            type __Reads = #rt::slots::GrantReads<#noted>;
             /// The slot table, made on first need.
             #[inline]
             fn __slots<'s, 'r>(req: &'r #rt::Request<'r>, slots: &'s mut Option<__Slots<'r>>) -> &'s mut __Slots<'r> {
@@ -564,10 +598,10 @@ impl Gen<'_> {
         if read.iter().all(Vec::is_empty) {
             return quote!(let _ = used;);
         }
-        // Per statement (flat index), the principal tag keys it reads, as constants: a key
-        // looked up directly has a note of which grant gave it (`lookup_noting`); a key read
-        // through the slot table is looked up in the grant table again, with its first word
-        // folded at compile time. Statements reading the same keys share an arm.
+        // Per statement (flat index), the principal tag keys it reads, as constants: a noted key
+        // (looked up directly, see `note_keys`) has a note of which grant gave it
+        // (`lookup_noting`); any other is looked up in the grant table again, with its first
+        // word folded at compile time. Statements reading the same keys share an arm.
         // (slot, key) pairs, and the flat indices of the statements reading exactly those.
         type Arm<'k> = (Vec<(u16, &'k str)>, Vec<u64>);
         let mut arms: Vec<Arm<'_>> = Vec::new();
@@ -590,9 +624,9 @@ impl Gen<'_> {
         let arms = arms.iter().map(|(keys, flats)| {
             let flats = flats.iter().map(|f| uint(*f));
             let names = keys.iter().map(|(slot, key)| {
-                if self.is_direct(*slot) {
-                    let slot = uint(*slot);
-                    quote!(#rt::slots::name_noted_grant(req, #slot, #key, reads, used);)
+                if let Some(note) = self.note(*slot) {
+                    let note = uint(note as u64);
+                    quote!(#rt::slots::name_noted_grant(req, #note, #key, reads, used);)
                 } else {
                     quote!(#rt::slots::name_granted_tag(req, #key, used);)
                 }
@@ -608,7 +642,7 @@ impl Gen<'_> {
                 fn __name_grants<'r>(
                     req: &#rt::Request<'r>,
                     decision: &#rt::Decision<'_>,
-                    reads: &#rt::slots::GrantReads,
+                    reads: &__Reads,
                     used: &mut #rt::grants::UsedGrants<'r>,
                 ) {
                     let flat = decision
@@ -766,17 +800,10 @@ impl Gen<'_> {
         let rt = self.rt();
         if self.is_direct(slot) {
             let name = format_ident!("__K{}", slot);
-            let principal_tag = matches!(
-                self.ir
-                    .keys
-                    .get(usize::from(slot))
-                    .and_then(|k| k.tag.as_ref()),
-                Some((TagFamily::Principal, _))
-            );
-            if principal_tag {
+            if let Some(note) = self.note(slot) {
                 // Which grant gave the value is noted for naming the deciding statement's grants.
-                let slot = uint(slot);
-                quote!(#rt::slots::lookup_noting(req, &#name, #slot, &state.granted))
+                let note = uint(note as u64);
+                quote!(#rt::slots::lookup_noting(req, &#name, #note, &state.granted))
             } else {
                 quote!(#rt::slots::lookup(req, &#name))
             }
@@ -784,6 +811,11 @@ impl Gen<'_> {
             let slot = uint(slot);
             quote!(slots.get(&__KEYS, #slot))
         }
+    }
+
+    /// The note number of a principal tag key whose grant evaluation notes.
+    fn note(&self, slot: u16) -> Option<usize> {
+        self.notes.get(usize::from(slot)).copied().flatten()
     }
 
     fn is_direct(&self, slot: u16) -> bool {

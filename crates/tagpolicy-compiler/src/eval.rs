@@ -118,7 +118,7 @@ impl RuntimePolicy {
     ) -> Evaluation<'s, 'r> {
         let mut slots: Option<Slots<'_, N>> = None;
         let decision = self.decide(request, &mut slots);
-        let mut grants = UsedGrants::of(&request.grants);
+        let mut grants = UsedGrants::of(request.grants);
         tagpolicy_runtime::slots::name_deciding_grants(
             &self.keys,
             request,

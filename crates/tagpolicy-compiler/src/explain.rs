@@ -242,7 +242,7 @@ fn grant_explanations(request: &Request<'_>, store: Option<&GrantStore>) -> Vec<
 fn grant_statuses(
     store: Option<&GrantStore>,
     principal: &str,
-    table: tagpolicy_runtime::GrantTable<'_>,
+    table: &tagpolicy_runtime::GrantTable<'_>,
     ctx: &tagpolicy_runtime::grants::GrantContext<'_>,
 ) -> Vec<GrantExplanation> {
     let (Some(store), Some(t)) = (store, ctx.time) else {

@@ -34,10 +34,10 @@ pub struct Snapshot {
 impl Snapshot {
     /// The grants of `principal` as a request borrows them (empty if it has none).
     #[inline]
-    pub fn grants_of(&self, principal: &str) -> GrantTable<'_> {
+    pub fn grants_of(&self, principal: &str) -> &GrantTable<'_> {
         match self.principal(principal) {
             Some(p) => p.table(),
-            None => GrantTable::EMPTY,
+            None => &GrantTable::EMPTY,
         }
     }
 
@@ -338,7 +338,7 @@ impl GrantReader<'_> {
     /// assert!(reader.grants_of("alice").is_empty());
     /// ```
     #[inline]
-    pub fn grants_of(&mut self, principal: &str) -> GrantTable<'_> {
+    pub fn grants_of(&mut self, principal: &str) -> &GrantTable<'_> {
         let snapshot: &Snapshot = self.cache.load();
         if let Some(p) = snapshot.at(self.last) {
             if tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes()) {
@@ -350,7 +350,7 @@ impl GrantReader<'_> {
                 self.last = i;
                 p.table()
             }
-            None => GrantTable::EMPTY,
+            None => &GrantTable::EMPTY,
         }
     }
 }

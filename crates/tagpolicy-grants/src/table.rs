@@ -9,13 +9,9 @@ use tagpolicy_runtime::grants::{
 
 use crate::Grant;
 
-/// The grants of one principal, packed once (when the store changes) so that every evaluation
-/// borrows them as a [`GrantTable`] without allocating.
-///
-/// Grants are ordered latest-starting first (then by id), so where two grants that both count give
-/// the same tag key, the one that started last wins.
-#[derive(Clone, Debug, Default)]
-pub struct PrincipalGrants {
+/// What a [`PrincipalGrants`] owns: the rows its table borrows, and the grants behind them.
+#[derive(Debug, Default)]
+struct Packed {
     principal: String,
     text: String,
     rows: Vec<GrantRow>,
@@ -25,6 +21,36 @@ pub struct PrincipalGrants {
     /// The hash index of the tag keys (empty if the rows cannot be indexed).
     tag_index: Vec<u16>,
     records: Vec<Arc<Grant>>,
+}
+
+/// The table a [`Packed`] lends, built once with it.
+type Table<'a> = GrantTable<'a>;
+
+self_cell::self_cell!(
+    /// A [`Packed`] and its [`GrantTable`], built once: a request borrows the table as it is
+    /// (one pointer) instead of a copy of its fourteen words.
+    struct Cell {
+        owner: Packed,
+        #[covariant]
+        dependent: Table,
+    }
+    impl {Debug}
+);
+
+/// The grants of one principal, packed once (when the store changes) so that every evaluation
+/// borrows them as a [`GrantTable`] without allocating or copying.
+///
+/// Grants are ordered latest-starting first (then by id), so where two grants that both count give
+/// the same tag key, the one that started last wins.
+#[derive(Debug)]
+pub struct PrincipalGrants {
+    cell: Cell,
+}
+
+impl Default for PrincipalGrants {
+    fn default() -> Self {
+        PrincipalGrants::from_packed(Packed::default())
+    }
 }
 
 impl PrincipalGrants {
@@ -40,9 +66,9 @@ impl PrincipalGrants {
                 .cmp(&a.not_before)
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let mut packed = PrincipalGrants {
+        let mut packed = Packed {
             principal: principal.to_owned(),
-            ..PrincipalGrants::default()
+            ..Packed::default()
         };
         for (row, g) in records.iter().enumerate() {
             let row = u32::try_from(row).unwrap_or(u32::MAX);
@@ -84,9 +110,51 @@ impl PrincipalGrants {
         }
         packed.text = text;
         packed.records = records;
-        packed
+        PrincipalGrants::from_packed(packed)
     }
 
+    fn from_packed(packed: Packed) -> Self {
+        let cell = Cell::new(packed, |p| GrantTable {
+            principal: &p.principal,
+            text: &p.text,
+            grants: &p.rows,
+            tags: &p.tags,
+            roles: &p.roles,
+            patterns: &p.patterns,
+            tag_index: &p.tag_index,
+        });
+        PrincipalGrants { cell }
+    }
+
+    /// The table evaluation borrows (`Request::with_grants`).
+    #[inline]
+    pub fn table(&self) -> &GrantTable<'_> {
+        self.cell.borrow_dependent()
+    }
+
+    /// The principal.
+    #[inline]
+    pub fn principal(&self) -> &str {
+        self.table().principal
+    }
+
+    /// The grants, in table order (row `i` of the table is `grants()[i]`).
+    pub fn grants(&self) -> &[Arc<Grant>] {
+        &self.cell.borrow_owner().records
+    }
+
+    /// How many grants.
+    pub fn len(&self) -> usize {
+        self.grants().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.grants().is_empty()
+    }
+}
+
+impl Packed {
     fn push_text(&mut self, s: &str) -> Span {
         let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
         self.text.push_str(s);
@@ -102,39 +170,6 @@ impl PrincipalGrants {
         }
         let end = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
         Span::new(start, end)
-    }
-
-    /// The table evaluation borrows.
-    pub fn table(&self) -> GrantTable<'_> {
-        GrantTable {
-            principal: &self.principal,
-            text: &self.text,
-            grants: &self.rows,
-            tags: &self.tags,
-            roles: &self.roles,
-            patterns: &self.patterns,
-            tag_index: &self.tag_index,
-        }
-    }
-
-    /// The principal.
-    pub fn principal(&self) -> &str {
-        &self.principal
-    }
-
-    /// The grants, in table order (row `i` of the table is `grants()[i]`).
-    pub fn grants(&self) -> &[Arc<Grant>] {
-        &self.records
-    }
-
-    /// How many grants.
-    pub fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
     }
 }
 

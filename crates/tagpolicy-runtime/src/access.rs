@@ -67,7 +67,7 @@ impl<'a> Entity<'a> {
 }
 
 /// A request in the permission form: borrowed data only.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct AccessRequest<'a> {
     /// Who acts.
     pub subject: Entity<'a>,
@@ -80,7 +80,14 @@ pub struct AccessRequest<'a> {
     /// The evaluation time (grants are active by it).
     pub time: Option<Timestamp>,
     /// The subject's grants: their roles and tag values are added to the subject's.
-    pub grants: GrantTable<'a>,
+    pub grants: &'a GrantTable<'a>,
+}
+
+impl Default for AccessRequest<'_> {
+    /// No subject, action, resource, context, time or grants.
+    fn default() -> Self {
+        AccessRequest::new(Entity::default(), "", Entity::default())
+    }
 }
 
 impl<'a> AccessRequest<'a> {
@@ -92,7 +99,7 @@ impl<'a> AccessRequest<'a> {
             action,
             context: &[],
             time: None,
-            grants: GrantTable::EMPTY,
+            grants: &GrantTable::EMPTY,
         }
     }
 
@@ -109,7 +116,7 @@ impl<'a> AccessRequest<'a> {
     }
 
     /// Sets the subject's grants (a grant store's table for the subject's id).
-    pub const fn with_grants(mut self, grants: GrantTable<'a>) -> Self {
+    pub const fn with_grants(mut self, grants: &'a GrantTable<'a>) -> Self {
         self.grants = grants;
         self
     }
@@ -204,7 +211,7 @@ impl<'a> AccessRequest<'a> {
             }
             for row in table.tags {
                 if counting(row) {
-                    if let Some((key, value)) = table_row_text(&table, row) {
+                    if let Some((key, value)) = table_row_text(table, row) {
                         if key.eq_ignore_ascii_case(group) {
                             push(value, from, &mut n_values);
                         }
@@ -220,7 +227,7 @@ impl<'a> AccessRequest<'a> {
             if !counting(row) {
                 continue;
             }
-            let Some((key, value)) = table_row_text(&table, row) else {
+            let Some((key, value)) = table_row_text(table, row) else {
                 continue;
             };
             if self
@@ -297,7 +304,7 @@ impl<'a> AccessRequest<'a> {
         let added = |base: &[&str], matches: &dyn Fn(&str) -> bool, f: &mut dyn FnMut(u32)| {
             let rows = || {
                 table.tags.iter().filter_map(|r| {
-                    let (key, value) = table_row_text(&table, r)?;
+                    let (key, value) = table_row_text(table, r)?;
                     (table.counts(r.grant, &ctx) && matches(key)).then_some((value, r.grant))
                 })
             };
@@ -339,7 +346,7 @@ impl<'a> AccessRequest<'a> {
         reads: impl FnOnce(&mut dyn FnMut(PermissionRead<'_>)),
     ) -> UsedGrants<'a> {
         let table = self.grants;
-        let mut used = UsedGrants::of(&self.grants);
+        let mut used = UsedGrants::of(self.grants);
         let ctx = self.grant_context();
         if !table.applies(&ctx) {
             return used;
@@ -574,7 +581,7 @@ mod tests {
     /// all from t=1000 ms to t=2000 ms.
     const TEXT: &str = "g-ag-bg-cdepartmentsfinanceteamopsauditor";
 
-    fn table() -> GrantTable<'static> {
+    fn table() -> &'static GrantTable<'static> {
         const fn row(id: Span) -> GrantRow {
             GrantRow {
                 id,
@@ -598,7 +605,7 @@ mod tests {
             role: Span::new(34, 41),
             grant: 2,
         }];
-        GrantTable {
+        static TABLE: GrantTable<'static> = GrantTable {
             principal: "u-1",
             text: TEXT,
             grants: &GRANTS,
@@ -606,7 +613,8 @@ mod tests {
             roles: &ROLES,
             patterns: &[],
             tag_index: &[],
-        }
+        };
+        &TABLE
     }
 
     fn grants_of(req: &AccessRequest<'_>, group: Option<&str>) -> std::vec::Vec<u32> {

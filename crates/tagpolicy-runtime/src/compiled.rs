@@ -69,7 +69,7 @@ impl Policy for CompiledPolicy {
     /// Decides and names the grants from the decision's own slot table (no second search).
     #[inline]
     fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
-        let mut grants = UsedGrants::of(&request.grants);
+        let mut grants = UsedGrants::of(request.grants);
         let decision = if request.grants.is_empty() {
             (self.evaluate)(request, None)
         } else {

@@ -94,7 +94,7 @@ pub trait Policy {
     /// granted tag replaced a principal tag the statement reads. No allocation.
     fn evaluate_with_grants<'s, 'r>(&'s self, request: &Request<'r>) -> Evaluation<'s, 'r> {
         let decision = self.evaluate(request);
-        let mut grants = UsedGrants::of(&request.grants);
+        let mut grants = UsedGrants::of(request.grants);
         let table = request.grants;
         let ctx = request.grant_context();
         if let Some(statement) = decision.statement() {

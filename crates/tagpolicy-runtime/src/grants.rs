@@ -258,7 +258,9 @@ impl<'a> GrantTable<'a> {
     /// The id of grant `grant` (empty if there is no such grant).
     #[inline]
     pub fn id(&self, grant: u32) -> &'a str {
-        grant_id(self.text, self.grants, grant)
+        self.grants
+            .get(grant as usize)
+            .map_or("", |g| self.text(g.id))
     }
 
     /// The row of grant `grant`.
@@ -707,16 +709,6 @@ fn same_text(a: &str, b: &str) -> bool {
     crate::bytes::eq(a.as_bytes(), b.as_bytes())
 }
 
-/// The id of row `grant` of `grants`, sliced out of `text` (empty if there is no such row or
-/// its span is outside `text`): what [`GrantTable::id`] and [`UsedGrants::ids`] read.
-#[inline]
-fn grant_id<'a>(text: &'a str, grants: &[GrantRow], grant: u32) -> &'a str {
-    grants
-        .get(grant as usize)
-        .and_then(|g| text.get(g.id.range()))
-        .unwrap_or("")
-}
-
 /// How many grants a decision names; more are counted, not named.
 pub const MAX_USED_GRANTS: usize = 8;
 
@@ -725,8 +717,7 @@ pub const MAX_USED_GRANTS: usize = 8;
 /// number; its id is sliced out of the table's text only when asked for.
 #[derive(Clone, Copy)]
 pub struct UsedGrants<'a> {
-    text: &'a str,
-    grants: &'a [GrantRow],
+    table: &'a GrantTable<'a>,
     rows: [u32; MAX_USED_GRANTS],
     len: u8,
     more: u16,
@@ -746,10 +737,9 @@ impl<'a> UsedGrants<'a> {
 
     /// None yet, naming grants of `table` (the table of the request being decided).
     #[inline]
-    pub const fn of(table: &GrantTable<'a>) -> Self {
+    pub const fn of(table: &'a GrantTable<'a>) -> Self {
         UsedGrants {
-            text: table.text,
-            grants: table.grants,
+            table,
             rows: [0; MAX_USED_GRANTS],
             len: 0,
             more: 0,
@@ -760,7 +750,7 @@ impl<'a> UsedGrants<'a> {
     /// capacity it is only counted. A row the table does not have is ignored.
     #[inline]
     pub fn push(&mut self, grant: u32) {
-        if grant as usize >= self.grants.len() || self.rows().contains(&grant) {
+        if grant as usize >= self.table.grants.len() || self.rows().contains(&grant) {
             return;
         }
         match self.rows.get_mut(usize::from(self.len)) {
@@ -784,7 +774,7 @@ impl<'a> UsedGrants<'a> {
     pub fn ids(&self) -> UsedIds<'a> {
         let mut ids = [""; MAX_USED_GRANTS];
         for (id, &row) in ids.iter_mut().zip(self.rows()) {
-            *id = grant_id(self.text, self.grants, row);
+            *id = self.table.id(row);
         }
         UsedIds { ids, len: self.len }
     }

@@ -98,7 +98,7 @@ pub struct Request<'a> {
     pub time: Option<Timestamp>,
     /// The grants of the principal: a tag that a grant counting for this request gives replaces
     /// the principal's own `aws:PrincipalTag/k`, wherever that came from.
-    pub grants: GrantTable<'a>,
+    pub grants: &'a GrantTable<'a>,
 }
 
 impl<'a> Request<'a> {
@@ -113,7 +113,7 @@ impl<'a> Request<'a> {
             resource_tags: &[],
             request_tags: &[],
             time: None,
-            grants: GrantTable::EMPTY,
+            grants: &GrantTable::EMPTY,
         }
     }
 
@@ -154,7 +154,7 @@ impl<'a> Request<'a> {
     }
 
     /// Sets the principal's grants (a grant store's table for that principal).
-    pub const fn with_grants(mut self, grants: GrantTable<'a>) -> Self {
+    pub const fn with_grants(mut self, grants: &'a GrantTable<'a>) -> Self {
         self.grants = grants;
         self
     }

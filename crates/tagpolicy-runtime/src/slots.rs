@@ -259,15 +259,15 @@ fn read_found<'a>(request: &'a Request<'a>, found: Option<(u32, usize)>) -> Reso
 }
 
 /// [`lookup`] of a principal tag key (`info.tag` is a principal tag) that notes in `reads`,
-/// under `slot`, which grant (row of the grant table) gave its value or that none did: what
+/// as key `note`, which grant (row of the grant table) gave its value or that none did: what
 /// generated code calls, so that naming the deciding statement's grants reads the note instead
 /// of searching the grants again ([`name_noted_grant`]). The value is [`lookup`]'s.
 #[inline(always)]
-pub fn lookup_noting<'a>(
+pub fn lookup_noting<'a, const M: usize>(
     request: &'a Request<'a>,
     info: &KeyInfo<'_>,
-    slot: u16,
-    reads: &GrantReads,
+    note: usize,
+    reads: &GrantReads<M>,
 ) -> Resolved<'a> {
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !request.grants.is_empty() {
@@ -275,86 +275,79 @@ pub fn lookup_noting<'a>(
             let row = granted_row_in(request, key, crate::grants::key_prefix(key));
             // The value as `lookup` reads a granted tag (`decode_at`): through `tag_at`.
             let Some((value, grant)) = row.and_then(|row| request.grants.tag_at(row)) else {
-                reads.note(slot, None);
+                reads.note(note, None);
                 return read_found(request, search(request, info, false, |_| false));
             };
-            reads.note(slot, Some(grant));
+            reads.note(note, Some(grant));
             return Resolved::One(Scalar::Str(value));
         }
     }
     read_found(request, search(request, info, false, |_| false))
 }
 
-/// Which grant gave each principal tag key one evaluation of generated code read
-/// (by slot), or that none did, for the first [`GrantReads::CAPACITY`] keys read: naming the
-/// deciding statement's grants reads these notes, and searches the grants again only for a
-/// key without one. Interior mutability, so that every condition of a statement can note
-/// through a shared reference.
-#[derive(Clone, Debug, Default)]
-pub struct GrantReads {
-    /// `(slot, grant + 1)` (`grant + 1 == 0`: no grant gave the key); the first `len` are used.
-    entries: [Cell<(u16, u32)>; GrantReads::CAPACITY],
-    len: Cell<u8>,
+/// Which grant gave each principal tag key one evaluation of generated code read, or that
+/// none did, one note per key: generated code numbers the principal tag keys it looks up
+/// directly (each read at one place of the set) `0..M`. Naming the deciding statement's grants
+/// reads these notes, and searches the grants again only for a key without one. Interior
+/// mutability, so that every condition of a statement can note through a shared reference.
+#[derive(Clone, Debug)]
+pub struct GrantReads<const M: usize> {
+    /// Per key: 0 not noted, 1 read and no grant gave it, `g + 2` grant `g` gave it.
+    notes: [Cell<u32>; M],
 }
 
-impl GrantReads {
-    /// How many keys are noted; later ones are not (their grants are searched for again).
-    pub const CAPACITY: usize = 4;
-
+impl<const M: usize> GrantReads<M> {
     /// No notes.
     #[inline]
     pub const fn new() -> Self {
         GrantReads {
-            entries: [const { Cell::new((0, 0)) }; GrantReads::CAPACITY],
-            len: Cell::new(0),
+            notes: [const { Cell::new(0) }; M],
         }
     }
 
-    /// Notes that key `slot` was read, and which grant gave its value (`None`: none did). A
-    /// grant numbered `u32::MAX` is not noted (its key is then searched for again).
-    #[inline]
-    pub fn note(&self, slot: u16, grant: Option<u32>) {
-        let grant = match grant {
-            Some(g) => match g.checked_add(1) {
-                Some(g) => g,
-                None => return,
-            },
-            None => 0,
+    /// Notes that key `key` (of `0..M`) was read, and which grant gave its value (`None`: none
+    /// did). A grant numbered above `u32::MAX - 2` is not noted (its key is then searched for
+    /// again); a key outside `0..M` neither.
+    #[inline(always)]
+    pub fn note(&self, key: usize, grant: Option<u32>) {
+        let note = match grant {
+            Some(g) => g.checked_add(2).unwrap_or(0),
+            None => 1,
         };
-        let len = self.len.get();
-        if let Some(e) = self.entries.get(usize::from(len)) {
-            e.set((slot, grant));
-            // Below the capacity (the entry exists), so no overflow.
-            self.len.set(len.wrapping_add(1));
+        if let Some(n) = self.notes.get(key) {
+            n.set(note);
         }
     }
 
-    /// What is noted for key `slot`: `Some(Some(grant))` if a grant gave its value, `Some(None)`
+    /// What is noted for key `key`: `Some(Some(grant))` if a grant gave its value, `Some(None)`
     /// if it was read and no grant gave it, `None` if it is not noted.
-    #[inline]
-    pub fn get(&self, slot: u16) -> Option<Option<u32>> {
-        let len = usize::from(self.len.get());
-        self.entries
-            .get(..len)
-            .unwrap_or(&[])
-            .iter()
-            .map(Cell::get)
-            .find(|(s, _)| *s == slot)
-            .map(|(_, g)| g.checked_sub(1))
+    #[inline(always)]
+    pub fn get(&self, key: usize) -> Option<Option<u32>> {
+        match self.notes.get(key).map(Cell::get) {
+            None | Some(0) => None,
+            Some(1) => Some(None),
+            Some(n) => Some(Some(n.wrapping_sub(2))),
+        }
+    }
+}
+
+impl<const M: usize> Default for GrantReads<M> {
+    fn default() -> Self {
+        GrantReads::new()
     }
 }
 
 /// What one evaluation of generated code keeps: the slot table (made on first need) and the
 /// notes of which grants gave the principal tags it read.
 #[derive(Debug)]
-pub struct EvalState<'r, const N: usize> {
+pub struct EvalState<'r, const N: usize, const M: usize> {
     /// The slot table, once a statement needs it.
     pub table: Option<Slots<'r, N>>,
-    /// Which grants gave the principal tags read.
-    pub granted: GrantReads,
+    /// Which grants gave the principal tags looked up directly.
+    pub granted: GrantReads<M>,
 }
 
-impl<const N: usize> EvalState<'_, N> {
+impl<const N: usize, const M: usize> EvalState<'_, N, M> {
     /// Nothing yet.
     #[inline]
     pub const fn new() -> Self {
@@ -365,7 +358,7 @@ impl<const N: usize> EvalState<'_, N> {
     }
 }
 
-impl<const N: usize> Default for EvalState<'_, N> {
+impl<const N: usize, const M: usize> Default for EvalState<'_, N, M> {
     fn default() -> Self {
         EvalState::new()
     }
@@ -549,19 +542,19 @@ pub fn name_granted_tag<'r>(
     }
 }
 
-/// Names, in `used`, the grant that gave the principal tag `tag_key` (lower-case) that key
-/// `slot` stands for, from what [`lookup_noting`] noted in `reads`; for a key without a note, by
+/// Names, in `used`, the grant that gave the principal tag `tag_key` (lower-case) noted as key
+/// `note`, from what [`lookup_noting`] noted in `reads`; for a key without a note, by
 /// searching the grants again ([`name_granted_tag`]). What generated code calls after deciding,
 /// for each principal tag key of the deciding statement.
 #[inline(always)]
-pub fn name_noted_grant<'r>(
+pub fn name_noted_grant<'r, const M: usize>(
     request: &Request<'r>,
-    slot: u16,
+    note: usize,
     tag_key: &str,
-    reads: &GrantReads,
+    reads: &GrantReads<M>,
     used: &mut crate::grants::UsedGrants<'r>,
 ) {
-    match reads.get(slot) {
+    match reads.get(note) {
         Some(Some(grant)) => used.push(grant),
         Some(None) => {}
         None => name_granted_tag(request, tag_key, used),
@@ -712,27 +705,29 @@ mod tests {
     }
 
     #[test]
-    fn grant_reads_note_the_first_keys_and_tell_granted_from_not() {
-        let reads = GrantReads::new();
+    fn grant_reads_tell_granted_from_not_from_unread() {
+        let reads = GrantReads::<3>::new();
+        assert_eq!(reads.get(0), None);
+        reads.note(0, Some(0));
+        reads.note(1, None);
+        reads.note(2, Some(41));
+        assert_eq!(reads.get(0), Some(Some(0)));
+        assert_eq!(reads.get(1), Some(None));
+        assert_eq!(reads.get(2), Some(Some(41)));
+        // A later read of a key replaces its note.
+        reads.note(2, None);
+        assert_eq!(reads.get(2), Some(None));
+        // Keys outside the notes are not noted: naming searches again for such a key.
+        reads.note(3, Some(2));
         assert_eq!(reads.get(3), None);
-        reads.note(3, Some(0));
-        reads.note(7, None);
-        reads.note(9, Some(41));
-        assert_eq!(reads.get(3), Some(Some(0)));
-        assert_eq!(reads.get(7), Some(None));
-        assert_eq!(reads.get(9), Some(Some(41)));
-        reads.note(10, Some(1));
-        // Beyond the capacity nothing is noted: naming searches again for such a key.
-        reads.note(11, Some(2));
-        assert_eq!(reads.get(10), Some(Some(1)));
-        assert_eq!(reads.get(11), None);
-        assert_eq!(reads.get(u16::MAX), None);
-        // A grant number with no successor is not noted (searched for again).
-        let reads = GrantReads::new();
-        reads.note(5, Some(u32::MAX));
-        assert_eq!(reads.get(5), None);
-        reads.note(5, Some(u32::MAX - 1));
-        assert_eq!(reads.get(5), Some(Some(u32::MAX - 1)));
+        assert_eq!(reads.get(usize::MAX), None);
+        assert_eq!(GrantReads::<0>::new().get(0), None);
+        // A grant number whose note would overflow is not noted (searched for again).
+        let reads = GrantReads::<1>::new();
+        reads.note(0, Some(u32::MAX - 1));
+        assert_eq!(reads.get(0), None);
+        reads.note(0, Some(u32::MAX - 2));
+        assert_eq!(reads.get(0), Some(Some(u32::MAX - 2)));
     }
 
     /// `lookup_noting` reads what `lookup` reads, granted or not, and notes where it came from.
@@ -769,24 +764,24 @@ mod tests {
                 .with_principal("alice")
                 .with_principal_tags(&own)
                 .with_time(Timestamp::from_millis(at))
-                .with_grants(table);
-            let reads = GrantReads::new();
+                .with_grants(&table);
+            let reads = GrantReads::<2>::new();
             assert_eq!(lookup_noting(&req, &team, 0, &reads), lookup(&req, &team));
             assert_eq!(lookup_noting(&req, &env, 1, &reads), lookup(&req, &env));
             let granted = (1_000..2_000).contains(&at);
             assert_eq!(reads.get(0), Some(granted.then_some(0)), "at {at}");
             assert_eq!(reads.get(1), Some(None));
-            let mut used = crate::grants::UsedGrants::of(&req.grants);
+            let mut used = crate::grants::UsedGrants::of(req.grants);
             name_noted_grant(&req, 0, "team", &reads, &mut used);
             name_noted_grant(&req, 1, "env", &reads, &mut used);
             // Not noted: searched again.
-            name_noted_grant(&req, 2, "team", &GrantReads::new(), &mut used);
+            name_noted_grant(&req, 0, "team", &GrantReads::<1>::new(), &mut used);
             let expect: &[&str] = if granted { &["g-1"] } else { &[] };
             assert_eq!(used.ids(), expect, "at {at}");
         }
         // Without grants nothing is noted.
         let req = Request::new("sqs:DeleteQueue", "*").with_principal_tags(&own);
-        let reads = GrantReads::new();
+        let reads = GrantReads::<1>::new();
         assert_eq!(
             lookup_noting(&req, &team, 0, &reads),
             Resolved::One(Scalar::Str("dev"))
