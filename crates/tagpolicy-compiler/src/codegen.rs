@@ -635,10 +635,12 @@ impl Gen<'_> {
                 Some(#(#flats)|*) => { #(#names)* }
             }
         });
-        // Out of line: inlined, it would make the frame of every decision larger, grants or not.
+        // Left to the compiler to inline: measured on the seeds, inlined it costs a decision
+        // without grants nothing (the naming sits behind the `used` check) and saves one with
+        // grants the call.
         quote! {
             if let Some(used) = used {
-                #[inline(never)]
+                #[inline]
                 fn __name_grants<'r>(
                     req: &#rt::Request<'r>,
                     decision: &#rt::Decision<'_>,

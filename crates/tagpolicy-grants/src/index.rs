@@ -11,8 +11,6 @@
 
 use std::hash::BuildHasher;
 
-use tagpolicy_runtime::bytes;
-
 /// `K` from the golden ratio: odd, with its bits spread.
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -24,10 +22,45 @@ fn mix(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
+/// A store's hash key: the random seed and a second word derived from it once (so a lookup
+/// does not derive it again).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Seed {
+    lo: u64,
+    hi: u64,
+}
+
+impl Seed {
+    /// The key of `seed`.
+    pub(crate) const fn new(seed: u64) -> Seed {
+        Seed {
+            lo: seed,
+            hi: seed.rotate_left(32) ^ K,
+        }
+    }
+}
+
+/// A name of at most 8 bytes as one number, little-endian (no byte swapping): with its length,
+/// every such name has its own. 4 to 8 bytes: the first four and the last four (overlapping);
+/// 1 to 3: the first, middle and last byte.
+#[inline(always)]
+fn short_word(name: &[u8]) -> u64 {
+    match (name.first_chunk::<4>(), name.last_chunk::<4>()) {
+        (Some(first), Some(last)) => {
+            u64::from(u32::from_le_bytes(*first)) | (u64::from(u32::from_le_bytes(*last)) << 32)
+        }
+        _ => {
+            let byte = |i: usize| u64::from(name.get(i).copied().unwrap_or(0));
+            let last = name.len().saturating_sub(1);
+            byte(0) | (byte(name.len() / 2) << 8) | (byte(last) << 16)
+        }
+    }
+}
+
 /// The hash of `name` under `seed`. Names of at most 16 bytes (almost all) take one multiply;
 /// longer ones one per 16 bytes.
 #[inline(always)]
-fn hash(seed: u64, name: &[u8]) -> u64 {
+fn hash(seed: Seed, name: &[u8]) -> u64 {
     let len = name.len() as u64;
     let (lo, hi) = match (name.first_chunk::<8>(), name.last_chunk::<8>()) {
         (Some(first), Some(last)) if name.len() <= 16 => {
@@ -35,7 +68,7 @@ fn hash(seed: u64, name: &[u8]) -> u64 {
         }
         (Some(_), Some(last)) => {
             // Every whole 16 bytes, then the last 16 (overlapping the last whole chunk).
-            let mut acc = seed;
+            let mut acc = seed.lo;
             for chunk in name.chunks_exact(16) {
                 if let (Some(a), Some(b)) = (chunk.first_chunk::<8>(), chunk.last_chunk::<8>()) {
                     acc = mix(acc ^ u64::from_le_bytes(*a), u64::from_le_bytes(*b) ^ K);
@@ -48,11 +81,11 @@ fn hash(seed: u64, name: &[u8]) -> u64 {
                 .map_or(0, |a| u64::from_le_bytes(*a));
             (mix(acc ^ a, K), u64::from_le_bytes(*last))
         }
-        // Below 8 bytes: the bytes themselves, zero-padded (with the length, unique).
-        _ => (bytes::word(name), 0),
+        // Below 8 bytes: one number (with the length, unique).
+        _ => (short_word(name), 0),
     };
     // Both factors keyed by the seed (as foldhash does), so no name can be chosen to zero one.
-    mix(lo ^ seed, hi ^ (seed.rotate_left(32) ^ K).wrapping_add(len))
+    mix(lo ^ seed.lo, hi ^ seed.hi.wrapping_add(len))
 }
 
 /// One entry: a name's hash and its value (`None`: empty).
@@ -63,14 +96,16 @@ struct Entry<T> {
 }
 
 /// Name → value, for one snapshot. See the module docs. The values sit in the entries, so a
-/// lookup reads one entry and then the value it names.
+/// lookup reads one entry (and what its value points to).
 #[derive(Clone, Debug)]
 pub(crate) struct PrincipalIndex<T> {
-    seed: u64,
+    seed: Seed,
     /// Top bits of a hash that pick its first entry: `64 - log2(entries.len())`.
     shift: u32,
     /// A power of two of entries, at most half of them used.
     entries: Box<[Entry<T>]>,
+    /// How many entries are used.
+    len: usize,
 }
 
 /// The fewest entries a table has.
@@ -90,6 +125,7 @@ pub(crate) fn random_seed() -> u64 {
 impl<T> PrincipalIndex<T> {
     /// The index of `(name, value)` pairs (names distinct).
     pub(crate) fn new<'a>(seed: u64, items: impl ExactSizeIterator<Item = (&'a str, T)>) -> Self {
+        let seed = Seed::new(seed);
         let len = items
             .len()
             .saturating_mul(2)
@@ -103,6 +139,7 @@ impl<T> PrincipalIndex<T> {
             .collect();
         let shift = 64u32.saturating_sub(len.trailing_zeros());
         let mask = len.wrapping_sub(1);
+        let mut used = 0usize;
         for (name, value) in items {
             let h = hash(seed, name.as_bytes());
             let mut at = (h >> shift) as usize & mask;
@@ -114,19 +151,37 @@ impl<T> PrincipalIndex<T> {
                     hash: h,
                     value: Some(value),
                 };
+                used = used.saturating_add(1);
             }
         }
         PrincipalIndex {
             seed,
             shift,
             entries,
+            len: used,
         }
     }
 
-    /// The value of `name`: the first candidate (same hash) that `is_name` confirms. Inlined:
-    /// it is the one lookup of every evaluation with grants.
+    /// How many names it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The values, in entry order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter().filter_map(|e| e.value.as_ref())
+    }
+
+    /// The value in entry `entry` (a position [`PrincipalIndex::find`] gave), if it has one.
     #[inline(always)]
-    pub(crate) fn find(&self, name: &str, is_name: impl Fn(&T) -> bool) -> Option<&T> {
+    pub(crate) fn at(&self, entry: usize) -> Option<&T> {
+        self.entries.get(entry)?.value.as_ref()
+    }
+
+    /// The value of `name` and the entry it is in: the first candidate (same hash) that
+    /// `is_name` confirms. Inlined: it is the one lookup of every evaluation with grants.
+    #[inline(always)]
+    pub(crate) fn find(&self, name: &str, is_name: impl Fn(&T) -> bool) -> Option<(usize, &T)> {
         let h = hash(self.seed, name.as_bytes());
         let mask = self.entries.len().wrapping_sub(1);
         let mut at = (h >> self.shift) as usize & mask;
@@ -135,7 +190,7 @@ impl<T> PrincipalIndex<T> {
             let e = self.entries.get(at)?;
             let value = e.value.as_ref()?;
             if e.hash == h && is_name(value) {
-                return Some(value);
+                return Some((at, value));
             }
             at = at.wrapping_add(1) & mask;
         }
@@ -161,7 +216,13 @@ mod tests {
                     .enumerate()
                     .map(|(i, n)| (n.as_str(), (i as u32, n.clone()))),
             );
-            let find = |name: &str| index.find(name, |(_, n)| n == name).map(|(i, _)| *i);
+            assert_eq!(index.len(), n);
+            assert_eq!(index.values().count(), n);
+            let find = |name: &str| {
+                let (entry, (i, _)) = index.find(name, |(_, n)| n == name)?;
+                assert_eq!(index.at(entry).map(|(_, n)| n.as_str()), Some(name));
+                Some(*i)
+            };
             for (i, name) in names.iter().enumerate() {
                 assert_eq!(find(name), Some(i as u32), "{name}");
             }
@@ -179,16 +240,20 @@ mod tests {
         let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
         for len in 0..=base.len() {
             let name = &base[..len];
-            let h = hash(7, name);
+            let h = hash(Seed::new(7), name);
             for at in 0..len {
                 let mut other = name.to_vec();
                 other[at] ^= 0x20;
-                assert_ne!(hash(7, &other), h, "len {len}, byte {at}");
+                assert_ne!(hash(Seed::new(7), &other), h, "len {len}, byte {at}");
             }
             if len > 0 {
-                assert_ne!(hash(7, &name[..len - 1]), h, "len {len} vs shorter");
+                assert_ne!(
+                    hash(Seed::new(7), &name[..len - 1]),
+                    h,
+                    "len {len} vs shorter"
+                );
             }
-            assert_ne!(hash(8, name), h, "seed, len {len}");
+            assert_ne!(hash(Seed::new(8), name), h, "seed, len {len}");
         }
     }
 
@@ -197,6 +262,6 @@ mod tests {
         let index = PrincipalIndex::new(1, [("a", 0), ("b", 1)].into_iter());
         // The caller rejects every candidate: nothing is found.
         assert_eq!(index.find("a", |_| false), None);
-        assert_eq!(index.find("b", |p| *p == 1), Some(&1));
+        assert_eq!(index.find("b", |p| *p == 1).map(|(_, p)| *p), Some(1));
     }
 }

@@ -24,11 +24,9 @@ use crate::{Grant, GrantPolicy, Rejection};
 #[derive(Debug, Default)]
 pub struct Snapshot {
     revision: u64,
-    /// Each principal's position in `tables` and its table.
-    index: PrincipalIndex<(u32, Arc<PrincipalGrants>)>,
-    /// The packed grants, in no particular order: a [`GrantReader`] remembers the position of
-    /// the last principal it looked up and tries it first.
-    tables: Vec<Arc<PrincipalGrants>>,
+    /// Each principal's packed grants, its table inline in the index entry: a lookup reads the
+    /// entry and then the table's rows.
+    index: PrincipalIndex<PrincipalGrants>,
 }
 
 impl Snapshot {
@@ -47,20 +45,18 @@ impl Snapshot {
         self.find(principal).map(|(_, p)| p)
     }
 
-    /// Where `principal`'s grants are in `tables`, and they.
-    #[inline]
-    fn find(&self, principal: &str) -> Option<(u32, &PrincipalGrants)> {
-        self.index
-            .find(principal, |(_, p)| {
-                tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes())
-            })
-            .map(|(i, p)| (*i, &**p))
+    /// Where `principal`'s grants are in the index, and they.
+    #[inline(always)]
+    fn find(&self, principal: &str) -> Option<(usize, &PrincipalGrants)> {
+        self.index.find(principal, |p| {
+            tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes())
+        })
     }
 
-    /// The packed grants at `position`.
-    #[inline]
-    fn at(&self, position: u32) -> Option<&PrincipalGrants> {
-        self.tables.get(position as usize).map(|p| &**p)
+    /// The packed grants in index entry `entry`, if any.
+    #[inline(always)]
+    fn at(&self, entry: usize) -> Option<&PrincipalGrants> {
+        self.index.at(entry)
     }
 
     /// The store revision this snapshot shows (0 for an empty store, then one more per change).
@@ -70,12 +66,12 @@ impl Snapshot {
 
     /// How many grants it holds.
     pub fn len(&self) -> usize {
-        self.tables.iter().map(|p| p.len()).sum()
+        self.index.values().map(PrincipalGrants::len).sum()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
+        self.index.len() == 0
     }
 }
 
@@ -235,8 +231,8 @@ struct State {
     by_principal: BTreeMap<String, BTreeMap<String, Arc<Grant>>>,
     /// id → principal, for the grants above.
     principal_of: HashMap<String, String>,
-    /// Each principal's position in the current snapshot's tables.
-    positions: HashMap<String, u32>,
+    /// Each principal's packed grants, as the current snapshot holds them.
+    packed: BTreeMap<String, PrincipalGrants>,
     revoked: BTreeMap<String, Revocation>,
     revision: u64,
     /// Replaced snapshots a reader may still hold; freed here once none does.
@@ -314,7 +310,7 @@ pub struct GrantReader<'s> {
     cache: arc_swap::cache::Cache<&'s ArcSwap<Snapshot>, Arc<Snapshot>>,
     /// Where the principal [`GrantReader::grants_of`] found last was, in whatever snapshot it
     /// was: only a hint, checked against the principal's name before use.
-    last: u32,
+    last: usize,
 }
 
 impl GrantReader<'_> {
@@ -628,53 +624,31 @@ impl GrantStore {
         self.lock().revision
     }
 
-    /// Builds and swaps in a new snapshot where the grants of `changed` principals are repacked.
+    /// Builds and swaps in a new snapshot where the grants of `changed` principals are repacked
+    /// (the others' packed grants are shared with the current snapshot).
     fn publish(&self, state: &mut State, changed: &[String]) {
-        let mut tables = self.current.load().tables.clone();
         for p in changed {
             match state.by_principal.get(p.as_str()) {
                 Some(grants) => {
-                    let packed = Arc::new(PrincipalGrants::new(p, grants.values()));
-                    match state.positions.get(p.as_str()).copied() {
-                        Some(i) => {
-                            if let Some(slot) = tables.get_mut(i as usize) {
-                                *slot = packed;
-                            }
-                        }
-                        None => {
-                            let i = u32::try_from(tables.len()).unwrap_or(u32::MAX);
-                            tables.push(packed);
-                            state.positions.insert(p.clone(), i);
-                        }
-                    }
+                    let packed = PrincipalGrants::new(p, grants.values());
+                    state.packed.insert(p.clone(), packed);
                 }
                 None => {
-                    // The last table moves into the removed one's place.
-                    if let Some(i) = state.positions.remove(p.as_str()) {
-                        if (i as usize) < tables.len() {
-                            tables.swap_remove(i as usize);
-                        }
-                        if let Some(moved) = tables.get(i as usize) {
-                            if let Some(at) = state.positions.get_mut(moved.principal()) {
-                                *at = i;
-                            }
-                        }
-                    }
+                    state.packed.remove(p.as_str());
                 }
             }
         }
         let index = PrincipalIndex::new(
             self.seed,
-            tables.iter().enumerate().map(|(i, t)| {
-                let i = u32::try_from(i).unwrap_or(u32::MAX);
-                (t.principal(), (i, Arc::clone(t)))
-            }),
+            state
+                .packed
+                .iter()
+                .map(|(p, packed)| (p.as_str(), packed.clone())),
         );
         state.revision = state.revision.saturating_add(1);
         let next = Arc::new(Snapshot {
             revision: state.revision,
             index,
-            tables,
         });
         // `swap` settles every reader's borrowed reference to the old snapshot into a counted
         // one before it returns, so a count of 1 below means only `retired` holds it.
@@ -846,7 +820,7 @@ mod tests {
         );
     }
 
-    /// Removing a principal moves another one's table; a reader's remembered position then
+    /// A change rebuilds the index, where principals may move; a reader's remembered entry then
     /// points elsewhere (or nowhere) and is never taken for the principal's grants.
     #[test]
     fn readers_find_principals_that_moved_and_never_take_the_wrong_table() {
@@ -864,7 +838,7 @@ mod tests {
         for who in ["d", "a", "d", "c"] {
             assert_eq!(ids(&mut reader, who), [format!("g-{who}")]);
         }
-        // "a" goes; the last table takes its place.
+        // "a" goes: the index is rebuilt without it.
         store
             .revoke("g-a", "carol", Timestamp::from_millis(1))
             .expect("revoked");

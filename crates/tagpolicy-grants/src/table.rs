@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use yoke::{Yoke, Yokeable};
+
 use tagpolicy_runtime::grants::{
     fill_tag_index, tag_index_len, GrantRow, GrantTable, RoleRow, Span, TagRow,
 };
@@ -23,33 +25,36 @@ struct Packed {
     records: Vec<Arc<Grant>>,
 }
 
-/// The table a [`Packed`] lends, built once with it.
-type Table<'a> = GrantTable<'a>;
-
-self_cell::self_cell!(
-    /// A [`Packed`] and its [`GrantTable`], built once: a request borrows the table as it is
-    /// (one pointer) instead of a copy of its fourteen words.
-    struct Cell {
-        owner: Packed,
-        #[covariant]
-        dependent: Table,
-    }
-    impl {Debug}
-);
+/// The table a [`Packed`] lends, kept beside it (see [`PrincipalGrants`]).
+#[derive(Clone, Copy, Yokeable)]
+struct TableOf<'a>(GrantTable<'a>);
 
 /// The grants of one principal, packed once (when the store changes) so that every evaluation
 /// borrows them as a [`GrantTable`] without allocating or copying.
 ///
+/// The table is built once and kept inline beside a shared pointer to what it borrows
+/// ([`yoke`]), so a request borrows it where it lies, and cloning (each new snapshot holds every
+/// principal's) copies it and counts one more reference, without allocating.
+///
 /// Grants are ordered latest-starting first (then by id), so where two grants that both count give
 /// the same tag key, the one that started last wins.
-#[derive(Debug)]
+#[derive(Clone)]
 pub struct PrincipalGrants {
-    cell: Cell,
+    table: Yoke<TableOf<'static>, Arc<Packed>>,
 }
 
 impl Default for PrincipalGrants {
     fn default() -> Self {
         PrincipalGrants::from_packed(Packed::default())
+    }
+}
+
+impl std::fmt::Debug for PrincipalGrants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrincipalGrants")
+            .field("table", self.table())
+            .field("grants", &self.grants())
+            .finish()
     }
 }
 
@@ -114,22 +119,24 @@ impl PrincipalGrants {
     }
 
     fn from_packed(packed: Packed) -> Self {
-        let cell = Cell::new(packed, |p| GrantTable {
-            principal: &p.principal,
-            text: &p.text,
-            grants: &p.rows,
-            tags: &p.tags,
-            roles: &p.roles,
-            patterns: &p.patterns,
-            tag_index: &p.tag_index,
+        let table = Yoke::attach_to_cart(Arc::new(packed), |p| {
+            TableOf(GrantTable {
+                principal: &p.principal,
+                text: &p.text,
+                grants: &p.rows,
+                tags: &p.tags,
+                roles: &p.roles,
+                patterns: &p.patterns,
+                tag_index: &p.tag_index,
+            })
         });
-        PrincipalGrants { cell }
+        PrincipalGrants { table }
     }
 
     /// The table evaluation borrows (`Request::with_grants`).
-    #[inline]
+    #[inline(always)]
     pub fn table(&self) -> &GrantTable<'_> {
-        self.cell.borrow_dependent()
+        &self.table.get().0
     }
 
     /// The principal.
@@ -140,7 +147,7 @@ impl PrincipalGrants {
 
     /// The grants, in table order (row `i` of the table is `grants()[i]`).
     pub fn grants(&self) -> &[Arc<Grant>] {
-        &self.cell.borrow_owner().records
+        &self.table.backing_cart().records
     }
 
     /// How many grants.

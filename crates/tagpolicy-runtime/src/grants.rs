@@ -466,7 +466,7 @@ impl<'a> GrantTable<'a> {
     /// a table with a tag index, a key of at most 8 bytes found at its first probe, whose first
     /// row's grant has no scope and counts. Anything else (a probe that meets another key, a
     /// scope, a first row that does not count, a long key, no index) goes to the general search,
-    /// so both agree everywhere (a test checks every case).
+    /// so both agree everywhere (a test checks every case). Gives the row's index and the row.
     #[inline(always)]
     pub fn counting_row_fast<S: GrantScope + ?Sized>(
         &self,
@@ -475,30 +475,45 @@ impl<'a> GrantTable<'a> {
         principal: &str,
         time: Timestamp,
         scope: &S,
-    ) -> Option<u32> {
+    ) -> Option<(u32, &'a TagRow)> {
         if !same_text(principal, self.principal) {
             return None;
         }
-        let slow = || self.counting_row_slow(key, prefix, time, scope);
+        // The general search is called in each case rather than through a closure, whose
+        // captures would be stored ahead of the fast path.
         if self.tag_index.is_empty() || key.len() > 8 {
-            return slow();
+            return self.counting_tag_slow(key, prefix, time, scope);
         }
         let mask = self.tag_index.len().wrapping_sub(1);
         // An empty entry: no row has the key (the probe would stop there too).
         let row = usize::from(*self.tag_index.get(tag_slot(prefix, key.len(), mask))?);
         let row = row.checked_sub(1)?;
         let Some(r) = self.tags.get(row) else {
-            return slow();
+            return self.counting_tag_slow(key, prefix, time, scope);
         };
         // Equal prefixes and lengths: keys of at most 8 bytes are equal.
         if r.prefix != prefix || r.key.end.wrapping_sub(r.key.start) as usize != key.len() {
-            return slow();
+            return self.counting_tag_slow(key, prefix, time, scope);
         }
         // A grant with a scope is left to the general search (which checks it out of line).
         match self.grants.get(r.grant as usize) {
-            Some(g) if g.active_at(time) && !g.has_scope() => u32::try_from(row).ok(),
-            _ => slow(),
+            // The index has u16 entries: the row fits.
+            Some(g) if g.active_at(time) && !g.has_scope() => Some((row as u32, r)),
+            _ => self.counting_tag_slow(key, prefix, time, scope),
         }
+    }
+
+    /// [`GrantTable::counting_row_slow`] with the row itself.
+    #[inline(never)]
+    fn counting_tag_slow<S: GrantScope + ?Sized>(
+        &self,
+        key: &[u8],
+        prefix: u64,
+        time: Timestamp,
+        scope: &S,
+    ) -> Option<(u32, &'a TagRow)> {
+        let row = self.counting_row_slow(key, prefix, time, scope)?;
+        Some((row, self.tags.get(row as usize)?))
     }
 
     /// [`GrantTable::counting_row_in`] once the principal is known to be the table's, out of
@@ -583,9 +598,13 @@ impl<'a> GrantTable<'a> {
     /// Tag row `row`: its value and grant.
     #[inline]
     pub fn tag_at(&self, row: u32) -> Option<(&'a str, u32)> {
-        self.tags
-            .get(row as usize)
-            .map(|r| (self.text(r.value), r.grant))
+        self.tags.get(row as usize).map(|r| self.tag_of(r))
+    }
+
+    /// A tag row's value (in this table's text) and grant.
+    #[inline(always)]
+    pub fn tag_of(&self, row: &TagRow) -> (&'a str, u32) {
+        (self.text(row.value), row.grant)
     }
 
     /// The value of tag `key` that a counting grant gives, and that grant.
@@ -1122,7 +1141,9 @@ mod tests {
                             };
                             let t = Timestamp::from_millis(ms);
                             let general = table.counting_row_in(key, prefix, principal, t, &scope);
-                            let fast = table.counting_row_fast(key, prefix, principal, t, &scope);
+                            let fast = table
+                                .counting_row_fast(key, prefix, principal, t, &scope)
+                                .map(|(row, _)| row);
                             assert_eq!(fast, general, "{key:?} at {ms} {action} {principal}");
                         }
                     }

@@ -10,6 +10,7 @@
 
 use core::cell::Cell;
 
+use crate::grants::TagRow;
 use crate::request::{Request, Scalar, Tag, TagFamily, Value};
 use crate::time::Timestamp;
 
@@ -272,9 +273,9 @@ pub fn lookup_noting<'a, const M: usize>(
     if let Some((TagFamily::Principal, tag_key)) = info.tag {
         if !request.grants.is_empty() {
             let key = tag_key.as_bytes();
-            let row = granted_row_in(request, key, crate::grants::key_prefix(key));
-            // The value as `lookup` reads a granted tag (`decode_at`): through `tag_at`.
-            let Some((value, grant)) = row.and_then(|row| request.grants.tag_at(row)) else {
+            let found = granted_in(request, key, crate::grants::key_prefix(key));
+            // The value as `lookup` reads a granted tag (`decode_at`, through `tag_at`).
+            let Some((value, grant)) = found.map(|(_, r)| request.grants.tag_of(r)) else {
                 reads.note(note, None);
                 return read_found(request, search(request, info, false, |_| false));
             };
@@ -431,12 +432,12 @@ fn granted_row(request: &Request<'_>, tag_key: &str) -> Option<u32> {
     granted_row_at(request, key, crate::grants::key_prefix(key))
 }
 
-/// [`granted_row`] once the key's prefix is known, inlined: what [`lookup_noting`] calls (in
-/// generated code, for the principal tag keys that one condition reads; measured, inlined there
-/// it costs a decision without grants nothing and saves one with grants a call). Everything
-/// else calls it out of line ([`granted_row_at`]).
+/// [`granted_row`] once the key's prefix is known, inlined, with the row itself: what
+/// [`lookup_noting`] calls (in generated code, for the principal tag keys that one condition
+/// reads; measured, inlined there it costs a decision without grants nothing and saves one with
+/// grants a call). Everything else calls it out of line ([`granted_row_at`]).
 #[inline(always)]
-fn granted_row_in(request: &Request<'_>, key: &[u8], prefix: u64) -> Option<u32> {
+fn granted_in<'a>(request: &Request<'a>, key: &[u8], prefix: u64) -> Option<(u32, &'a TagRow)> {
     let (Some(principal), Some(time)) = (request.principal, request.time) else {
         return None;
     };
@@ -449,7 +450,7 @@ fn granted_row_in(request: &Request<'_>, key: &[u8], prefix: u64) -> Option<u32>
 /// there, and inlined into every key search it would make each caller larger.
 #[inline(never)]
 fn granted_row_at(request: &Request<'_>, key: &[u8], prefix: u64) -> Option<u32> {
-    granted_row_in(request, key, prefix)
+    granted_in(request, key, prefix).map(|(row, _)| row)
 }
 
 /// The value(s) a packed reference from [`locate`] points at.
