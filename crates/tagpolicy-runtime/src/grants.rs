@@ -769,10 +769,12 @@ impl<'a> UsedGrants<'a> {
     /// capacity it is only counted. A row the table does not have is ignored.
     #[inline]
     pub fn push(&mut self, grant: u32) {
-        if grant as usize >= self.table.grants.len() || self.rows().contains(&grant) {
+        let len = usize::from(self.len);
+        if grant as usize >= self.table.grants.len() || self.rows.iter().take(len).any(|r| *r == grant)
+        {
             return;
         }
-        match self.rows.get_mut(usize::from(self.len)) {
+        match self.rows.get_mut(len) {
             Some(slot) => {
                 *slot = grant;
                 // Below the capacity (the slot exists), so no overflow.
