@@ -25,7 +25,14 @@ struct Packed {
     records: Vec<Arc<Grant>>,
 }
 
-/// The table a [`Packed`] lends, kept beside it (see [`PrincipalGrants`]).
+/// The granted values of a [`Packed`], row by row, sliced out of its text once.
+#[derive(Yokeable)]
+struct Values<'a>(Vec<&'a str>);
+
+/// A [`Packed`] with its [`Values`].
+type Valued = Yoke<Values<'static>, Arc<Packed>>;
+
+/// The table a [`Valued`] lends, kept beside it (see [`PrincipalGrants`]).
 #[derive(Clone, Copy, Yokeable)]
 struct TableOf<'a>(GrantTable<'a>);
 
@@ -33,14 +40,16 @@ struct TableOf<'a>(GrantTable<'a>);
 /// borrows them as a [`GrantTable`] without allocating or copying.
 ///
 /// The table is built once and kept inline beside a shared pointer to what it borrows
-/// ([`yoke`]), so a request borrows it where it lies, and cloning (each new snapshot holds every
-/// principal's) copies it and counts one more reference, without allocating.
+/// ([`yoke`]: the packed rows and, built from them once, the granted values as `&str`s, which
+/// the table's `tag_values` lends so reading a value checks nothing), so a request borrows it
+/// where it lies, and cloning (each new snapshot holds every principal's) copies it and counts
+/// one more reference, without allocating.
 ///
 /// Grants are ordered latest-starting first (then by id), so where two grants that both count give
 /// the same tag key, the one that started last wins.
 #[derive(Clone)]
 pub struct PrincipalGrants {
-    table: Yoke<TableOf<'static>, Arc<Packed>>,
+    table: Yoke<TableOf<'static>, Arc<Valued>>,
 }
 
 impl Default for PrincipalGrants {
@@ -119,7 +128,15 @@ impl PrincipalGrants {
     }
 
     fn from_packed(packed: Packed) -> Self {
-        let table = Yoke::attach_to_cart(Arc::new(packed), |p| {
+        let valued: Valued = Yoke::attach_to_cart(Arc::new(packed), |p| {
+            let value = |r: &TagRow| {
+                let span = r.value.start as usize..r.value.end as usize;
+                p.text.get(span).unwrap_or("")
+            };
+            Values(p.tags.iter().map(value).collect())
+        });
+        let table = Yoke::attach_to_cart(Arc::new(valued), |v| {
+            let p = &**v.backing_cart();
             TableOf(GrantTable {
                 principal: &p.principal,
                 text: &p.text,
@@ -128,6 +145,7 @@ impl PrincipalGrants {
                 roles: &p.roles,
                 patterns: &p.patterns,
                 tag_index: &p.tag_index,
+                tag_values: &v.get().0,
             })
         });
         PrincipalGrants { table }
@@ -147,7 +165,7 @@ impl PrincipalGrants {
 
     /// The grants, in table order (row `i` of the table is `grants()[i]`).
     pub fn grants(&self) -> &[Arc<Grant>] {
-        &self.table.backing_cart().records
+        &self.table.backing_cart().backing_cart().records
     }
 
     /// How many grants.

@@ -209,9 +209,9 @@ impl<'a> AccessRequest<'a> {
             for v in *base {
                 push(v, from, &mut n_values);
             }
-            for row in table.tags {
+            for (at, row) in table.tags.iter().enumerate() {
                 if counting(row) {
-                    if let Some((key, value)) = table_row_text(table, row) {
+                    if let Some((key, value)) = table_row_text(table, at, row) {
                         if key.eq_ignore_ascii_case(group) {
                             push(value, from, &mut n_values);
                         }
@@ -223,11 +223,11 @@ impl<'a> AccessRequest<'a> {
         }
         // Granted keys the subject has no group for: new groups, named as granted (lower case).
         let mut last_key: Option<&'a str> = None;
-        for row in table.tags {
+        for (at, row) in table.tags.iter().enumerate() {
             if !counting(row) {
                 continue;
             }
-            let Some((key, value)) = table_row_text(table, row) else {
+            let Some((key, value)) = table_row_text(table, at, row) else {
                 continue;
             };
             if self
@@ -303,8 +303,8 @@ impl<'a> AccessRequest<'a> {
         // `matches`, in table order, each added unless its value is there already.
         let added = |base: &[&str], matches: &dyn Fn(&str) -> bool, f: &mut dyn FnMut(u32)| {
             let rows = || {
-                table.tags.iter().filter_map(|r| {
-                    let (key, value) = table_row_text(table, r)?;
+                table.tags.iter().enumerate().filter_map(|(at, r)| {
+                    let (key, value) = table_row_text(table, at, r)?;
                     (table.counts(r.grant, &ctx) && matches(key)).then_some((value, r.grant))
                 })
             };
@@ -384,18 +384,17 @@ pub const MAX_MERGED_GROUPS: usize = 32;
 /// How many tag values, in all groups, a subject with granted tag values can have.
 pub const MAX_MERGED_VALUES: usize = 128;
 
+/// Tag row number `at`, `row`, of `table`: its key (`None` if its span is outside the text)
+/// and value.
 fn table_row_text<'a>(
     table: &GrantTable<'a>,
+    at: usize,
     row: &crate::grants::TagRow,
 ) -> Option<(&'a str, &'a str)> {
-    Some((
-        table
-            .text
-            .get(row.key.start as usize..row.key.end as usize)?,
-        table
-            .text
-            .get(row.value.start as usize..row.value.end as usize)?,
-    ))
+    let key = table
+        .text
+        .get(row.key.start as usize..row.key.end as usize)?;
+    Some((key, table.value_of(u32::try_from(at).ok()?, row)))
 }
 
 /// How many granting roles a decision lists; more are counted, not named. Four keeps a decision
@@ -613,6 +612,7 @@ mod tests {
             roles: &ROLES,
             patterns: &[],
             tag_index: &[],
+            tag_values: &[],
         };
         &TABLE
     }

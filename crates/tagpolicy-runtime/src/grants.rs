@@ -220,6 +220,11 @@ pub struct GrantTable<'a> {
     /// A hash index of the tag keys, filled by [`fill_tag_index`] (a power of two of entries),
     /// or empty: lookups then search the sorted rows instead.
     pub tag_index: &'a [u16],
+    /// The granted tags' values sliced out of `text` once, row by row: where present,
+    /// `tag_values[i]` is row `i`'s value (it should be the text its `value` spans), read
+    /// without slicing `text` again (which checks both ends for UTF-8 boundaries); rows past
+    /// its end, or all of them when it is empty, read their span.
+    pub tag_values: &'a [&'a str],
 }
 
 impl Default for GrantTable<'_> {
@@ -238,6 +243,7 @@ impl<'a> GrantTable<'a> {
         roles: &[],
         patterns: &[],
         tag_index: &[],
+        tag_values: &[],
     };
 
     /// Whether the table has no grants.
@@ -598,13 +604,23 @@ impl<'a> GrantTable<'a> {
     /// Tag row `row`: its value and grant.
     #[inline]
     pub fn tag_at(&self, row: u32) -> Option<(&'a str, u32)> {
-        self.tags.get(row as usize).map(|r| self.tag_of(r))
+        self.tags.get(row as usize).map(|r| self.tag_of(row, r))
     }
 
-    /// A tag row's value (in this table's text) and grant.
+    /// Tag row number `at`, `row`: its value (from `tag_values`, or sliced out of `text`) and
+    /// grant.
     #[inline(always)]
-    pub fn tag_of(&self, row: &TagRow) -> (&'a str, u32) {
-        (self.text(row.value), row.grant)
+    pub fn tag_of(&self, at: u32, row: &TagRow) -> (&'a str, u32) {
+        (self.value_of(at, row), row.grant)
+    }
+
+    /// The value of tag row number `at`, `row` (see [`GrantTable::tag_values`]).
+    #[inline(always)]
+    pub fn value_of(&self, at: u32, row: &TagRow) -> &'a str {
+        match self.tag_values.get(at as usize) {
+            Some(v) => v,
+            None => self.text(row.value),
+        }
     }
 
     /// The value of tag `key` that a counting grant gives, and that grant.
@@ -624,11 +640,11 @@ impl<'a> GrantTable<'a> {
     {
         let table = *self;
         let applies = self.applies(ctx);
-        self.tag_rows(key)
-            .1
-            .iter()
-            .filter(move |r| applies && table.counts(r.grant, ctx))
-            .map(move |r| (table.text(r.value), r.grant))
+        let (from, rows) = self.tag_rows(key);
+        (from..)
+            .zip(rows)
+            .filter(move |(_, r)| applies && table.counts(r.grant, ctx))
+            .map(move |(at, r)| table.tag_of(u32::try_from(at).unwrap_or(u32::MAX), r))
     }
 
     /// The counting grant that gives role `role`, if any.
@@ -770,7 +786,8 @@ impl<'a> UsedGrants<'a> {
     #[inline]
     pub fn push(&mut self, grant: u32) {
         let len = usize::from(self.len);
-        if grant as usize >= self.table.grants.len() || self.rows.iter().take(len).any(|r| *r == grant)
+        if grant as usize >= self.table.grants.len()
+            || self.rows.iter().take(len).any(|r| *r == grant)
         {
             return;
         }
@@ -939,7 +956,37 @@ mod tests {
             roles: &ROLES,
             patterns: &PATTERNS,
             tag_index: &[],
+            tag_values: &[],
         }
+    }
+
+    /// Values sliced once (`tag_values`, as a store fills it) read as the spans do; where
+    /// present they are what is read, and rows past their end read their span.
+    #[test]
+    fn tag_values_are_read_where_present() {
+        let t = table();
+        let sliced: std::vec::Vec<&str> = (0..t.tags.len() as u32)
+            .map(|i| t.tag_at(i).map_or("?", |(v, _)| v))
+            .collect();
+        assert_eq!(sliced, ["prod", "ops", "dev"]);
+        let filled = GrantTable {
+            tag_values: &sliced,
+            ..t
+        };
+        for ms in [900, 1_200, 1_600, 2_000, 3_000] {
+            let c = ctx("alice", ms, "ec2:Start");
+            for key in ["team", "TEAM", "env", "none"] {
+                assert_eq!(filled.tag(key, &c), t.tag(key, &c), "{key} at {ms}");
+                assert!(filled.tag_values(key, &c).eq(t.tag_values(key, &c)));
+            }
+        }
+        let partial = GrantTable {
+            tag_values: &["PROD"],
+            ..t
+        };
+        assert_eq!(partial.tag_at(0), Some(("PROD", 1)));
+        assert_eq!(partial.tag_at(1), t.tag_at(1));
+        assert_eq!(partial.tag_at(3), None);
     }
 
     fn ctx(who: &'static str, ms: i64, action: &'static str) -> GrantContext<'static> {

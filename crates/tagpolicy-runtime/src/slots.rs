@@ -275,7 +275,7 @@ pub fn lookup_noting<'a, const M: usize>(
             let key = tag_key.as_bytes();
             let found = granted_in(request, key, crate::grants::key_prefix(key));
             // The value as `lookup` reads a granted tag (`decode_at`, through `tag_at`).
-            let Some((value, grant)) = found.map(|(_, r)| request.grants.tag_of(r)) else {
+            let Some((value, grant)) = found.map(|(at, r)| request.grants.tag_of(at, r)) else {
                 reads.note(note, None);
                 return read_found(request, search(request, info, false, |_| false));
             };
