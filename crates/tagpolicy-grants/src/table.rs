@@ -96,17 +96,23 @@ impl PrincipalGrants {
                 }
                 None => (Span::EMPTY, Span::EMPTY),
             };
-            packed.rows.push(GrantRow {
+            let grant_row = GrantRow {
                 id,
                 not_before: g.not_before,
                 expires_at: g.expires_at,
                 actions,
                 resources,
-            });
+            };
+            packed.rows.push(grant_row);
             for (k, v) in &g.tags {
                 let key = packed.push_text(&k.to_ascii_lowercase());
                 let value = packed.push_text(v);
-                packed.tags.push(TagRow::new(&packed.text, key, value, row));
+                let mut tag = TagRow::new(&packed.text, key, value, row);
+                // An unscoped grant's window, copied for the lookup's fast path.
+                if !grant_row.has_scope() {
+                    tag = tag.with_window(g.not_before, g.expires_at);
+                }
+                packed.tags.push(tag);
             }
             for r in &g.roles {
                 let role = packed.push_text(r);

@@ -116,6 +116,11 @@ pub struct TagRow {
     /// lookups compare this number first and the bytes only when it is equal. Ordering rows by
     /// key bytes orders them by prefix too.
     pub prefix: u64,
+    /// The window of the row's grant, copied here when that grant has no scope
+    /// ([`TagRow::with_window`]), so the common lookup decides without reading the grant's row;
+    /// otherwise empty (`start > end`, what [`TagRow::new`] sets), and lookups read the grant.
+    /// A time inside it means the grant counts; outside it, the grant's row decides.
+    pub window: (Timestamp, Timestamp),
 }
 
 impl TagRow {
@@ -140,7 +145,28 @@ impl TagRow {
             value,
             grant,
             prefix: u64::from_be_bytes(buf),
+            window: TagRow::NO_WINDOW,
         }
+    }
+
+    /// No window copied: lookups read the grant's row.
+    pub const NO_WINDOW: (Timestamp, Timestamp) = (
+        Timestamp::from_millis(i64::MAX),
+        Timestamp::from_millis(i64::MIN),
+    );
+
+    /// This row with its grant's window copied in. Only for a grant without a scope, and with
+    /// exactly its `not_before` and `expires_at`: lookups then trust the copy.
+    pub const fn with_window(mut self, not_before: Timestamp, expires_at: Timestamp) -> TagRow {
+        self.window = (not_before, expires_at);
+        self
+    }
+
+    /// Whether the copied window says the row's grant counts at `t` (a grant without a scope,
+    /// active at `t`); `false` says nothing (no copy, or out of the window).
+    #[inline(always)]
+    pub fn counts_by_window(&self, t: Timestamp) -> bool {
+        self.window.0 <= t && t < self.window.1
     }
 }
 
@@ -470,9 +496,11 @@ impl<'a> GrantTable<'a> {
 
     /// [`GrantTable::counting_row_in`] for the common case, with everything else out of line:
     /// a table with a tag index, a key of at most 8 bytes found at its first probe, whose first
-    /// row's grant has no scope and counts. Anything else (a probe that meets another key, a
-    /// scope, a first row that does not count, a long key, no index) goes to the general search,
-    /// so both agree everywhere (a test checks every case). Gives the row's index and the row.
+    /// row carries its grant's window ([`TagRow::window`]: the grant has no scope) and the time
+    /// is in it. Anything else (a probe that meets another key, no window copied, a first row
+    /// that does not count, a long key, no index) goes to the general search, so both agree
+    /// wherever copied windows are true copies (a test checks every case). Gives the row's index
+    /// and the row.
     #[inline(always)]
     pub fn counting_row_fast<S: GrantScope + ?Sized>(
         &self,
@@ -501,12 +529,13 @@ impl<'a> GrantTable<'a> {
         if r.prefix != prefix || r.key.end.wrapping_sub(r.key.start) as usize != key.len() {
             return self.counting_tag_slow(key, prefix, time, scope);
         }
-        // A grant with a scope is left to the general search (which checks it out of line).
-        match self.grants.get(r.grant as usize) {
-            // The index has u16 entries: the row fits.
-            Some(g) if g.active_at(time) && !g.has_scope() => Some((row as u32, r)),
-            _ => self.counting_tag_slow(key, prefix, time, scope),
+        // The grant's window copied into the row decides without reading the grant's row; a
+        // row without a copy (a scope, a hand-built table) or out of it is left to the general
+        // search. The index has u16 entries: the row fits.
+        if r.counts_by_window(time) {
+            return Some((row as u32, r));
         }
+        self.counting_tag_slow(key, prefix, time, scope)
     }
 
     /// [`GrantTable::counting_row_slow`] with the row itself.
@@ -1168,12 +1197,24 @@ mod tests {
         let mut index = std::vec![0u16; tag_index_len(rows.len())];
         assert!(fill_tag_index(&text, &rows, &mut index));
         let full = std::vec![1u16; index.len()];
-        for tag_index in [&[][..], &index[..], &full[..]] {
+        // The rows as a store builds them: unscoped grants' windows copied in.
+        let copied: Vec<TagRow> = rows
+            .iter()
+            .map(|r| match grants.get(r.grant as usize) {
+                Some(g) if !g.has_scope() => r.with_window(g.not_before, g.expires_at),
+                _ => *r,
+            })
+            .collect();
+        assert!(copied.iter().any(|r| r.window != TagRow::NO_WINDOW));
+        for (tag_index, rows) in [&[][..], &index[..], &full[..]]
+            .into_iter()
+            .flat_map(|i| [(i, &rows), (i, &copied)])
+        {
             let table = GrantTable {
                 principal: "p",
                 text: &text,
                 grants: &grants,
-                tags: &rows,
+                tags: rows,
                 patterns: &patterns,
                 tag_index,
                 ..GrantTable::EMPTY
