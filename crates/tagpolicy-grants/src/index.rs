@@ -104,8 +104,6 @@ pub(crate) struct PrincipalIndex<T> {
     shift: u32,
     /// A power of two of entries, at most half of them used.
     entries: Box<[Entry<T>]>,
-    /// How many entries are used.
-    len: usize,
 }
 
 /// The fewest entries a table has.
@@ -139,7 +137,6 @@ impl<T> PrincipalIndex<T> {
             .collect();
         let shift = 64u32.saturating_sub(len.trailing_zeros());
         let mask = len.wrapping_sub(1);
-        let mut used = 0usize;
         for (name, value) in items {
             let h = hash(seed, name.as_bytes());
             let mut at = (h >> shift) as usize & mask;
@@ -151,20 +148,13 @@ impl<T> PrincipalIndex<T> {
                     hash: h,
                     value: Some(value),
                 };
-                used = used.saturating_add(1);
             }
         }
         PrincipalIndex {
             seed,
             shift,
             entries,
-            len: used,
         }
-    }
-
-    /// How many names it holds.
-    pub(crate) fn len(&self) -> usize {
-        self.len
     }
 
     /// The values, in entry order.
@@ -216,7 +206,6 @@ mod tests {
                     .enumerate()
                     .map(|(i, n)| (n.as_str(), (i as u32, n.clone()))),
             );
-            assert_eq!(index.len(), n);
             assert_eq!(index.values().count(), n);
             let find = |name: &str| {
                 let (entry, (i, _)) = index.find(name, |(_, n)| n == name)?;

@@ -48,9 +48,7 @@ impl Snapshot {
     /// Where `principal`'s grants are in the index, and they.
     #[inline(always)]
     fn find(&self, principal: &str) -> Option<(usize, &PrincipalGrants)> {
-        self.index.find(principal, |p| {
-            tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes())
-        })
+        self.index.find(principal, |p| p.is_for(principal))
     }
 
     /// The packed grants in index entry `entry`, if any.
@@ -71,7 +69,7 @@ impl Snapshot {
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.index.len() == 0
+        self.index.values().next().is_none()
     }
 }
 
@@ -337,7 +335,7 @@ impl GrantReader<'_> {
     pub fn grants_of(&mut self, principal: &str) -> &GrantTable<'_> {
         let snapshot: &Snapshot = self.cache.load();
         if let Some(p) = snapshot.at(self.last) {
-            if tagpolicy_runtime::bytes::eq(p.principal().as_bytes(), principal.as_bytes()) {
+            if p.is_for(principal) {
                 return p.table();
             }
         }

@@ -169,6 +169,12 @@ impl PrincipalGrants {
         self.table().principal
     }
 
+    /// Whether these are `principal`'s grants (compared inline, word by word).
+    #[inline(always)]
+    pub fn is_for(&self, principal: &str) -> bool {
+        tagpolicy_runtime::bytes::eq(self.principal().as_bytes(), principal.as_bytes())
+    }
+
     /// The grants, in table order (row `i` of the table is `grants()[i]`).
     pub fn grants(&self) -> &[Arc<Grant>] {
         &self.table.backing_cart().backing_cart().records
